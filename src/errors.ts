@@ -1,0 +1,82 @@
+/**
+ * Typed errors of the library. Every error the library throws for a caller's mistake or a
+ * broken contract is a {@link MmuNotifierError} with a stable `code`, so callers and the CLI
+ * can tell them apart without parsing messages.
+ *
+ * Two families are kept apart on purpose (TigerBeetle style): errors that blame the caller
+ * or the model (`EINVAL`, `ESTATE`, `EATOMIC`, ...) and {@link InternalError}, which says
+ * the library itself is wrong.
+ */
+
+/** Codes carried by {@link MmuNotifierError}. */
+export type ErrorCode =
+  | 'EINVAL'
+  | 'ESTATE'
+  | 'EATOMIC'
+  | 'ELOCK'
+  | 'EOVERFLOW'
+  | 'ERELEASED'
+  | 'EOUTSIDE'
+  | 'EINTERNAL';
+
+/** Base class of every error the library throws on purpose. */
+export class MmuNotifierError extends Error {
+  /** A stable code naming the kind of problem. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A bad argument: a malformed range, an op that is not a function, a bad option value. */
+export class InvalidArgumentError extends MmuNotifierError {
+  constructor(message: string) {
+    super('EINVAL', message);
+  }
+}
+
+/** An operation that is not allowed in the object's current state (e.g. unregistering twice). */
+export class StateError extends MmuNotifierError {
+  constructor(message: string) {
+    super('ESTATE', message);
+  }
+}
+
+/**
+ * Sleeping in atomic context: a scheduling point reached inside a non-blockable section
+ * (the kernel's `non_block_start()`) or while a spin lock is held. The TypeScript form of
+ * the kernel's "BUG: sleeping function called from invalid context".
+ */
+export class SleepInAtomicError extends MmuNotifierError {
+  constructor(message: string) {
+    super('EATOMIC', message);
+  }
+}
+
+/** Misuse of a lock: unlocking a lock that is not held, holding a spin lock across an await. */
+export class LockStateError extends MmuNotifierError {
+  constructor(message: string) {
+    super('ELOCK', message);
+  }
+}
+
+/** A count or a size past its limit (the kernel's `-EOVERFLOW`). */
+export class OverflowError extends MmuNotifierError {
+  constructor(message: string) {
+    super('EOVERFLOW', message);
+  }
+}
+
+/** A defect of this library, not of its caller. Please report it. */
+export class InternalError extends MmuNotifierError {
+  constructor(message: string) {
+    super('EINTERNAL', `internal error (a bug in mmu-notifier, not in your code): ${message}`);
+  }
+}
+
+/** Asserts an internal invariant; a failure is an {@link InternalError}. */
+export function assertInternal(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InternalError(message);
+}

@@ -1,0 +1,161 @@
+/**
+ * The scheduling seam: the one place where a task may be parked.
+ *
+ * Protocol
+ * --------
+ * JavaScript runs a task atomically between two `await`s, so the only interleavings that
+ * exist are choices of *which parked task continues next*. Every primitive operation that may
+ * block, or that touches shared state and should be explored by the checker, is a *point*:
+ *
+ * | call                  | blocks? | meaning                                                      |
+ * |-----------------------|---------|--------------------------------------------------------------|
+ * | `point(op)`           | maybe   | park here; continue when chosen (controlled) or at once      |
+ * | `point(op, ready)`    | yes     | park until `ready()` holds (mutex free, wake generation moved) |
+ * | `access(op)`          | never   | a synchronous operation (tryLock, unlock) on `op.obj`         |
+ * | `kick(obj)`           | never   | `obj`'s state changed: re-check the predicates parked on it   |
+ * | `annotate(note)`      | never   | a trace note with no effect on scheduling or reduction        |
+ * | `nonBlockStart/End()` | never   | enter/leave atomic context: a point inside it is an error     |
+ *
+ * Rules every primitive follows (so that a controlled scheduler may replace this one):
+ * 1. It never awaits anything but `point()`. A caller loops `do await point(op, ready) while
+ *    (!ready())` because the event-loop scheduler may wake more waiters than can proceed.
+ * 2. After changing the state a `ready` predicate reads, it calls `kick(obj)` (pairs with the
+ *    `point(op, ready)` of the waiter).
+ * 3. `ready` is a pure function of shared state: it may be called at any time, any number of
+ *    times.
+ *
+ * The default, {@link EventLoopScheduler}, is the plain event loop: `point()` resolves at
+ * once when `ready` holds, otherwise it parks the caller on `op.obj` until a `kick(obj)` finds
+ * `ready()` true.
+ */
+
+import { SleepInAtomicError, StateError } from '../errors.ts';
+
+/** One operation at a scheduling point or a synchronous access, as the checker records it. */
+export interface Op {
+  /** The operation, dotted: `mutex.lock`, `wq.wait`, `cell.store`, `yield`. */
+  readonly kind: string;
+  /** The id of the object touched, from {@link Scheduler.objectId}; 0 touches nothing shared. */
+  readonly obj: number;
+  /** False when the op only reads `obj` (two reads of one object commute). */
+  readonly write: boolean;
+  /** A human label of the object, for traces (`umem_mutex`, `kvm.mmu_lock`). */
+  readonly name?: string;
+  /** Free text for traces (a value stored, a range). */
+  readonly detail?: string;
+}
+
+/** A trace note: something worth seeing in a trace that is not a scheduling decision. */
+export interface TraceNote {
+  /** What happened: `invalidate.start`, `invalidate.end`, `eagain`, `seq`, `fault.retry`... */
+  readonly kind: string;
+  /** The subject (a subscriber's name, an address space). */
+  readonly name: string;
+  /** Free text (the range, the value). */
+  readonly detail?: string;
+}
+
+/**
+ * The seam through which every blocking primitive passes. The core, `sync/` and the kernel
+ * model depend only on this interface; the checker supplies a controlled implementation.
+ */
+export interface Scheduler {
+  /** True for a controlled (checker) scheduler; the core uses it to skip tracing work. */
+  readonly controlled: boolean;
+  /**
+   * A scheduling point. Resolves when the calling task may continue: at once for the event
+   * loop when `ready` is absent or true; when chosen, for a controlled scheduler.
+   * Pairs with {@link Scheduler.kick} on the object when `ready` is given.
+   * @throws SleepInAtomicError inside a non-blockable section (the promise rejects).
+   */
+  point(op: Op, ready?: () => boolean): Promise<void>;
+  /** Records a synchronous operation on `op.obj` (never parks). */
+  access(op: Op): void;
+  /** Re-checks the tasks parked on `obj`; wakes at most `max` of them whose `ready()` holds. */
+  kick(obj: number, max?: number): void;
+  /** Records a trace note. Never parks, never affects reduction. */
+  annotate(note: TraceNote): void;
+  /** A fresh object id (deterministic per run for a controlled scheduler). */
+  objectId(label: string): number;
+  /** Enters non-blockable (atomic) context: the kernel's `non_block_start()`. Pairs with nonBlockEnd. */
+  nonBlockStart(): void;
+  /** Leaves non-blockable context: the kernel's `non_block_end()`. Pairs with nonBlockStart. */
+  nonBlockEnd(): void;
+  /** The current depth of non-blockable context (0 = may sleep). */
+  readonly atomicDepth: number;
+}
+
+interface Parked {
+  readonly ready: () => boolean;
+  readonly resolve: () => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The default {@link Scheduler}: the plain event loop, no control, no tracing. */
+export class EventLoopScheduler implements Scheduler {
+  readonly controlled = false;
+  #nextId = 1;
+  #depth = 0;
+  readonly #parked = new Map<number, Parked[]>();
+
+  get atomicDepth(): number {
+    return this.#depth;
+  }
+
+  point(op: Op, ready?: () => boolean): Promise<void> {
+    if (this.#depth > 0) {
+      return Promise.reject(
+        new SleepInAtomicError(`${op.kind} on ${op.name ?? `#${op.obj}`} in non-blockable context`),
+      );
+    }
+    if (ready === undefined || ready()) return RESOLVED;
+    return new Promise<void>((resolve) => {
+      let list = this.#parked.get(op.obj);
+      if (list === undefined) this.#parked.set(op.obj, (list = []));
+      list.push({ ready, resolve });
+    });
+  }
+
+  access(_op: Op): void {}
+
+  kick(obj: number, max = Number.POSITIVE_INFINITY): void {
+    const list = this.#parked.get(obj);
+    if (list === undefined) return;
+    let woken = 0;
+    for (let i = 0; i < list.length && woken < max; ) {
+      const parked = list[i]!;
+      if (parked.ready()) {
+        list.splice(i, 1);
+        woken++;
+        parked.resolve();
+      } else {
+        i++;
+      }
+    }
+    if (list.length === 0) this.#parked.delete(obj);
+  }
+
+  annotate(_note: TraceNote): void {}
+
+  objectId(_label: string): number {
+    return this.#nextId++;
+  }
+
+  nonBlockStart(): void {
+    this.#depth++;
+  }
+
+  nonBlockEnd(): void {
+    if (this.#depth === 0) throw new StateError('nonBlockEnd without nonBlockStart');
+    this.#depth--;
+  }
+}
+
+/** The process-wide default scheduler, used when no scheduler is passed. */
+export const defaultScheduler: Scheduler = new EventLoopScheduler();
+
+/** An explicit scheduling point with no object: the kernel's `cond_resched()` / loom's `yield_now`. */
+export function yieldNow(scheduler: Scheduler = defaultScheduler): Promise<void> {
+  return scheduler.point({ kind: 'yield', obj: 0, write: false });
+}

@@ -1,0 +1,72 @@
+/**
+ * A sleeping lock: the kernel's `struct mutex` (`mutex_lock`, `mutex_trylock`, `mutex_unlock`).
+ *
+ * States: *free* or *held*. `lock()` is a scheduling point that parks while held; `tryLock()`
+ * and `unlock()` are synchronous so that non-blockable callbacks (which must not await) can
+ * use them, as ODP's 2019 `invalidate_range_start` did with `mutex_trylock`.
+ *
+ * | op          | free            | held                     |
+ * |-------------|-----------------|--------------------------|
+ * | `lock()`    | -> held         | park until free, retry   |
+ * | `tryLock()` | -> held, `true` | `false`                  |
+ * | `unlock()`  | LockStateError  | -> free, wake one waiter |
+ */
+
+import { LockStateError } from '../errors.ts';
+import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import type { SyncOptions } from './options.ts';
+
+/** The kernel's `struct mutex`. Ownership is not tracked: any task may unlock (as in models). */
+export class Mutex {
+  /** The object id, for traces and reduction. */
+  readonly id: number;
+  /** The label given at construction. */
+  readonly name: string;
+  readonly #sched: Scheduler;
+  readonly #lockOp: Op;
+  readonly #tryOp: Op;
+  readonly #unlockOp: Op;
+  #held = false;
+  readonly #free = (): boolean => !this.#held;
+
+  constructor(options: SyncOptions = {}) {
+    this.#sched = options.scheduler ?? defaultScheduler;
+    this.name = options.name ?? 'mutex';
+    this.id = this.#sched.objectId(this.name);
+    this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
+    this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
+    this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
+  }
+
+  /** True while held. Reading it is not a scheduling point. */
+  get isLocked(): boolean {
+    return this.#held;
+  }
+
+  /** `mutex_lock()`: a scheduling point; parks while held. Pairs with {@link Mutex.unlock}. */
+  async lock(): Promise<void> {
+    do {
+      await this.#sched.point(this.#lockOp, this.#free);
+    } while (this.#held);
+    this.#held = true;
+  }
+
+  /** `mutex_trylock()`: synchronous; `true` if taken. Pairs with {@link Mutex.unlock}. */
+  tryLock(): boolean {
+    this.#sched.access(this.#tryOp);
+    if (this.#held) return false;
+    this.#held = true;
+    return true;
+  }
+
+  /**
+   * `mutex_unlock()`: synchronous. Pairs with {@link Mutex.lock} / {@link Mutex.tryLock}.
+   * @throws LockStateError when the mutex is not held.
+   */
+  unlock(): void {
+    if (!this.#held) throw new LockStateError(`unlock of mutex '${this.name}' that is not held`);
+    this.#sched.access(this.#unlockOp);
+    this.#held = false;
+    this.#sched.kick(this.id, 1);
+  }
+}

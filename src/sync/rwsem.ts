@@ -1,0 +1,98 @@
+/**
+ * A reader/writer semaphore: the kernel's `struct rw_semaphore` (`down_read`, `up_read`,
+ * `down_write`, `up_write`, and the trylock forms), as `mmap_lock` is.
+ *
+ * States: *free*, *read-held by n*, *write-held*. Writers are not preferred over readers
+ * (the model does not need fairness; the checker explores all orders anyway).
+ */
+
+import { LockStateError } from '../errors.ts';
+import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import type { SyncOptions } from './options.ts';
+
+/** The kernel's `struct rw_semaphore`. */
+export class RwSemaphore {
+  /** The object id, for traces and reduction. */
+  readonly id: number;
+  /** The label given at construction. */
+  readonly name: string;
+  readonly #sched: Scheduler;
+  readonly #ops: Readonly<Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>>;
+  #readers = 0;
+  #writer = false;
+  readonly #canRead = (): boolean => !this.#writer;
+  readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
+
+  constructor(options: SyncOptions = {}) {
+    this.#sched = options.scheduler ?? defaultScheduler;
+    this.name = options.name ?? 'rwsem';
+    this.id = this.#sched.objectId(this.name);
+    const op = (kind: string, write: boolean): Op => ({ kind, obj: this.id, write, name: this.name });
+    this.#ops = {
+      read: op('rwsem.down_read', false),
+      write: op('rwsem.down_write', true),
+      tryRead: op('rwsem.down_read_trylock', false),
+      tryWrite: op('rwsem.down_write_trylock', true),
+      upRead: op('rwsem.up_read', true),
+      upWrite: op('rwsem.up_write', true),
+    };
+  }
+
+  /** Readers holding it now. */
+  get readers(): number {
+    return this.#readers;
+  }
+
+  /** True while write-held. */
+  get isWriteLocked(): boolean {
+    return this.#writer;
+  }
+
+  /** `down_read()`: a scheduling point. Pairs with {@link RwSemaphore.readUnlock}. */
+  async readLock(): Promise<void> {
+    do {
+      await this.#sched.point(this.#ops.read, this.#canRead);
+    } while (this.#writer);
+    this.#readers++;
+  }
+
+  /** `down_read_trylock()`: synchronous. Pairs with {@link RwSemaphore.readUnlock}. */
+  tryReadLock(): boolean {
+    this.#sched.access(this.#ops.tryRead);
+    if (this.#writer) return false;
+    this.#readers++;
+    return true;
+  }
+
+  /** `up_read()`. Pairs with readLock / tryReadLock. */
+  readUnlock(): void {
+    if (this.#readers === 0) throw new LockStateError(`up_read of '${this.name}' with no reader`);
+    this.#sched.access(this.#ops.upRead);
+    this.#readers--;
+    if (this.#readers === 0) this.#sched.kick(this.id);
+  }
+
+  /** `down_write()`: a scheduling point. Pairs with {@link RwSemaphore.writeUnlock}. */
+  async writeLock(): Promise<void> {
+    do {
+      await this.#sched.point(this.#ops.write, this.#canWrite);
+    } while (!this.#canWrite());
+    this.#writer = true;
+  }
+
+  /** `down_write_trylock()`: synchronous. Pairs with {@link RwSemaphore.writeUnlock}. */
+  tryWriteLock(): boolean {
+    this.#sched.access(this.#ops.tryWrite);
+    if (!this.#canWrite()) return false;
+    this.#writer = true;
+    return true;
+  }
+
+  /** `up_write()`. Pairs with writeLock / tryWriteLock. */
+  writeUnlock(): void {
+    if (!this.#writer) throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
+    this.#sched.access(this.#ops.upWrite);
+    this.#writer = false;
+    this.#sched.kick(this.id);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A shared cell: one of the kernel's plain shared variables, read with `READ_ONCE()` and
+ * written with `WRITE_ONCE()`. `load()` and `store()` are scheduling points, so a checker
+ * explores every order of unlocked accesses; `.value` reads without a point (for invariants
+ * and for code that holds the lock protecting the cell).
+ */
+
+import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import type { SyncOptions } from './options.ts';
+
+/** A shared variable with `READ_ONCE`/`WRITE_ONCE` points. */
+export class Shared<T> {
+  /** The object id, for traces and reduction. */
+  readonly id: number;
+  /** The label given at construction. */
+  readonly name: string;
+  readonly #sched: Scheduler;
+  readonly #loadOp: Op;
+  readonly #storeOp: Op;
+  #value: T;
+
+  constructor(initial: T, options: SyncOptions = {}) {
+    this.#sched = options.scheduler ?? defaultScheduler;
+    this.name = options.name ?? 'cell';
+    this.id = this.#sched.objectId(this.name);
+    this.#value = initial;
+    this.#loadOp = { kind: 'cell.load', obj: this.id, write: false, name: this.name };
+    this.#storeOp = { kind: 'cell.store', obj: this.id, write: true, name: this.name };
+  }
+
+  /** The current value, read without a scheduling point. */
+  get value(): T {
+    return this.#value;
+  }
+
+  /** `READ_ONCE()`: a scheduling point, then the value. */
+  async load(): Promise<T> {
+    await this.#sched.point(this.#loadOp);
+    return this.#value;
+  }
+
+  /** `WRITE_ONCE()`: a scheduling point, then the store. */
+  async store(value: T): Promise<void> {
+    await this.#sched.point(this.#storeOp);
+    this.#value = value;
+  }
+
+  /** A store without a scheduling point, for code that holds the lock protecting the cell. */
+  set(value: T): void {
+    this.#sched.access(this.#storeOp);
+    this.#value = value;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * A spin lock: the kernel's `spinlock_t`. Synchronous only: `lock()` never parks, and the
+ * critical section must not contain an `await`.
+ *
+ * In JavaScript a synchronous section cannot be interrupted, so a spin lock is free whenever
+ * a task reaches `lock()` unless some task holds it across an `await`, which is the error
+ * this class exists to catch. Two detectors:
+ * - at `lock()`: the lock is already held (held across an await, or taken recursively);
+ * - a microtask queued at `lock()` runs only after the holder's synchronous section ended;
+ *   if the same acquisition still holds the lock then, it was held across an await, and the
+ *   holder's `unlock()` throws.
+ * While held, the scheduler is in non-blockable context, so a scheduling point throws
+ * {@link SleepInAtomicError} (sleeping while holding a spin lock).
+ */
+
+import { LockStateError } from '../errors.ts';
+import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import type { SyncOptions } from './options.ts';
+
+/** The kernel's `spinlock_t` (`spin_lock`, `spin_unlock`). */
+export class SpinLock {
+  /** The object id, for traces and reduction. */
+  readonly id: number;
+  /** The label given at construction. */
+  readonly name: string;
+  readonly #sched: Scheduler;
+  readonly #lockOp: Op;
+  readonly #unlockOp: Op;
+  #generation = 0;
+  #held = false;
+  #heldAcrossAwait = false;
+
+  constructor(options: SyncOptions = {}) {
+    this.#sched = options.scheduler ?? defaultScheduler;
+    this.name = options.name ?? 'spinlock';
+    this.id = this.#sched.objectId(this.name);
+    this.#lockOp = { kind: 'spin.lock', obj: this.id, write: true, name: this.name };
+    this.#unlockOp = { kind: 'spin.unlock', obj: this.id, write: true, name: this.name };
+  }
+
+  /** True while held. */
+  get isLocked(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * `spin_lock()`: synchronous. Pairs with {@link SpinLock.unlock}.
+   * @throws LockStateError when already held (it was held across an await, or recursively).
+   */
+  lock(): void {
+    if (this.#held) {
+      throw new LockStateError(
+        `spin lock '${this.name}' is already held: it was held across an await, or taken twice`,
+      );
+    }
+    this.#sched.access(this.#lockOp);
+    this.#held = true;
+    this.#heldAcrossAwait = false;
+    const generation = ++this.#generation;
+    this.#sched.nonBlockStart();
+    queueMicrotask(() => {
+      if (this.#held && this.#generation === generation) this.#heldAcrossAwait = true;
+    });
+  }
+
+  /**
+   * `spin_unlock()`: synchronous. Pairs with {@link SpinLock.lock}.
+   * @throws LockStateError when not held, or when it was held across an await (it is
+   * released first, so the program can go on).
+   */
+  unlock(): void {
+    if (!this.#held) throw new LockStateError(`unlock of spin lock '${this.name}' that is not held`);
+    this.#sched.access(this.#unlockOp);
+    this.#held = false;
+    this.#sched.nonBlockEnd();
+    if (this.#heldAcrossAwait) {
+      this.#heldAcrossAwait = false;
+      throw new LockStateError(`spin lock '${this.name}' was held across an await`);
+    }
+  }
+
+  /** Runs `fn` with the lock held (`scoped_guard(spinlock, ...)`); `fn` must be synchronous. */
+  withLock<T>(fn: () => T): T {
+    this.lock();
+    try {
+      return fn();
+    } finally {
+      this.unlock();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A wait queue: the kernel's `wait_queue_head_t` with `wait_event()` and `wake_up_all()`.
+ *
+ * A waiter sleeps until a *wake* happens after it went to sleep; it does not notice a
+ * condition that became true without a wake (as in the kernel, where a waker that forgets
+ * `wake_up_all()` leaves the sleeper asleep). Each wake bumps a generation; a sleeper is
+ * ready once the generation differs from the one it saw when it went to sleep.
+ *
+ * | op             | effect                                                                  |
+ * |----------------|-------------------------------------------------------------------------|
+ * | `wait(cond)`   | `wait_event()`: while `!cond()`, sleep until the next wake, re-check      |
+ * | `sleep()`      | `prepare_to_wait()` + `schedule()`: sleep until the next wake, once       |
+ * | `wakeUpAll()`  | `wake_up_all()`: every sleeper becomes ready. Pairs with wait/sleep       |
+ */
+
+import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import type { SyncOptions } from './options.ts';
+
+/** The kernel's `wait_queue_head_t`. */
+export class WaitQueue {
+  /** The object id, for traces and reduction. */
+  readonly id: number;
+  /** The label given at construction. */
+  readonly name: string;
+  readonly #sched: Scheduler;
+  readonly #waitOp: Op;
+  readonly #wakeOp: Op;
+  #generation = 0;
+  #sleepers = 0;
+
+  constructor(options: SyncOptions = {}) {
+    this.#sched = options.scheduler ?? defaultScheduler;
+    this.name = options.name ?? 'waitqueue';
+    this.id = this.#sched.objectId(this.name);
+    this.#waitOp = { kind: 'wq.wait', obj: this.id, write: false, name: this.name };
+    this.#wakeOp = { kind: 'wq.wake', obj: this.id, write: true, name: this.name };
+  }
+
+  /** How many tasks sleep on this queue now. */
+  get sleepers(): number {
+    return this.#sleepers;
+  }
+
+  /**
+   * `wait_event(wq, cond)`: returns once `cond()` holds, checking it at entry and after each
+   * wake. Pairs with {@link WaitQueue.wakeUpAll} by whoever makes `cond` true.
+   */
+  async wait(cond: () => boolean): Promise<void> {
+    while (!cond()) await this.sleep();
+  }
+
+  /** Sleeps until the next {@link WaitQueue.wakeUpAll}: one `schedule()` on this queue. */
+  async sleep(): Promise<void> {
+    const seen = this.#generation;
+    this.#sleepers++;
+    try {
+      do {
+        await this.#sched.point(this.#waitOp, () => this.#generation !== seen);
+      } while (this.#generation === seen);
+    } finally {
+      this.#sleepers--;
+    }
+  }
+
+  /** `wake_up_all()`: synchronous; every current sleeper becomes ready. Pairs with wait/sleep. */
+  wakeUpAll(): void {
+    this.#sched.access(this.#wakeOp);
+    this.#generation++;
+    this.#sched.kick(this.id);
+  }
+}
