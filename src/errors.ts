@@ -69,6 +69,13 @@ export class OverflowError extends MmuNotifierError {
   }
 }
 
+/** Using an address space after its `release()` (exit_mmap): the mm is gone. */
+export class ReleasedError extends MmuNotifierError {
+  constructor(message: string) {
+    super('ERELEASED', message);
+  }
+}
+
 /** A defect of this library, not of its caller. Please report it. */
 export class InternalError extends MmuNotifierError {
   constructor(message: string) {

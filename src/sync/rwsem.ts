@@ -17,7 +17,9 @@ export class RwSemaphore {
   /** The label given at construction. */
   readonly name: string;
   readonly #sched: Scheduler;
-  readonly #ops: Readonly<Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>>;
+  readonly #ops: Readonly<
+    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>
+  >;
   #readers = 0;
   #writer = false;
   readonly #canRead = (): boolean => !this.#writer;
@@ -27,7 +29,12 @@ export class RwSemaphore {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'rwsem';
     this.id = this.#sched.objectId(this.name);
-    const op = (kind: string, write: boolean): Op => ({ kind, obj: this.id, write, name: this.name });
+    const op = (kind: string, write: boolean): Op => ({
+      kind,
+      obj: this.id,
+      write,
+      name: this.name,
+    });
     this.#ops = {
       read: op('rwsem.down_read', false),
       write: op('rwsem.down_write', true),
@@ -90,7 +97,8 @@ export class RwSemaphore {
 
   /** `up_write()`. Pairs with writeLock / tryWriteLock. */
   writeUnlock(): void {
-    if (!this.#writer) throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
+    if (!this.#writer)
+      throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
     this.#sched.access(this.#ops.upWrite);
     this.#writer = false;
     this.#sched.kick(this.id);

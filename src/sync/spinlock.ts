@@ -6,9 +6,10 @@
  * a task reaches `lock()` unless some task holds it across an `await`, which is the error
  * this class exists to catch. Two detectors:
  * - at `lock()`: the lock is already held (held across an await, or taken recursively);
- * - a microtask queued at `lock()` runs only after the holder's synchronous section ended;
- *   if the same acquisition still holds the lock then, it was held across an await, and the
- *   holder's `unlock()` throws.
+ * - a microtask queued at `lock()` runs only after the holder's synchronous section ended
+ *   (microtasks never run inside a synchronous section); whoever holds the lock when it runs
+ *   held it across an await, and the holder's `unlock()` throws. At most one such check is
+ *   pending per lock, so a synchronous loop of a million lock/unlock pairs queues one.
  * While held, the scheduler is in non-blockable context, so a scheduling point throws
  * {@link SleepInAtomicError} (sleeping while holding a spin lock).
  */
@@ -26,9 +27,13 @@ export class SpinLock {
   readonly #sched: Scheduler;
   readonly #lockOp: Op;
   readonly #unlockOp: Op;
-  #generation = 0;
   #held = false;
   #heldAcrossAwait = false;
+  #checkPending = false;
+  readonly #check = (): void => {
+    this.#checkPending = false;
+    if (this.#held) this.#heldAcrossAwait = true;
+  };
 
   constructor(options: SyncOptions = {}) {
     this.#sched = options.scheduler ?? defaultScheduler;
@@ -56,11 +61,11 @@ export class SpinLock {
     this.#sched.access(this.#lockOp);
     this.#held = true;
     this.#heldAcrossAwait = false;
-    const generation = ++this.#generation;
     this.#sched.nonBlockStart();
-    queueMicrotask(() => {
-      if (this.#held && this.#generation === generation) this.#heldAcrossAwait = true;
-    });
+    if (!this.#checkPending) {
+      this.#checkPending = true;
+      queueMicrotask(this.#check);
+    }
   }
 
   /**
@@ -69,7 +74,8 @@ export class SpinLock {
    * released first, so the program can go on).
    */
   unlock(): void {
-    if (!this.#held) throw new LockStateError(`unlock of spin lock '${this.name}' that is not held`);
+    if (!this.#held)
+      throw new LockStateError(`unlock of spin lock '${this.name}' that is not held`);
     this.#sched.access(this.#unlockOp);
     this.#held = false;
     this.#sched.nonBlockEnd();

@@ -34,7 +34,7 @@ export class Srcu {
     this.id = this.#sched.objectId(this.name);
     this.#readOp = { kind: 'srcu.read_lock', obj: this.id, write: false, name: this.name };
     this.#unlockOp = { kind: 'srcu.read_unlock', obj: this.id, write: true, name: this.name };
-    this.#syncOp = { kind: 'srcu.synchronize', obj: this.id, write: false, name: this.name };
+    this.#syncOp = { kind: 'srcu.synchronize', obj: this.id, write: true, name: this.name };
   }
 
   /** How many read sections are open now. */
@@ -80,6 +80,7 @@ export class Srcu {
    * wait for itself).
    */
   async synchronize(): Promise<void> {
+    this.#sched.access(this.#syncOp); // opening a new epoch writes this domain (for DPOR)
     const last = this.#epoch++;
     const done = (): boolean => {
       for (const epoch of this.#readers.keys()) if (epoch <= last) return false;

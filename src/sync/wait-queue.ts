@@ -46,11 +46,13 @@ export class WaitQueue {
    * wake. Pairs with {@link WaitQueue.wakeUpAll} by whoever makes `cond` true.
    */
   async wait(cond: () => boolean): Promise<void> {
+    this.#sched.access(this.#waitOp); // the condition is guarded by this queue (for DPOR)
     while (!cond()) await this.sleep();
   }
 
   /** Sleeps until the next {@link WaitQueue.wakeUpAll}: one `schedule()` on this queue. */
   async sleep(): Promise<void> {
+    this.#sched.access(this.#waitOp); // reading the generation: a read of this queue (for DPOR)
     const seen = this.#generation;
     this.#sleepers++;
     try {

@@ -1,0 +1,113 @@
+/**
+ * The shared state of one address space (`struct mmu_notifier_subscriptions`) as the walk
+ * modules see it: the scheduler, the contract monitor, the trace notes, the SRCU domain,
+ * the notifier list, the interval state and the in-flight records. Internal to `src/core`;
+ * `AddressSpace` is its public face.
+ *
+ * Trace notes (`Scheduler.annotate`), written only when the scheduler is controlled:
+ *
+ * | kind                  | name          | when                                                 |
+ * |-----------------------|---------------|------------------------------------------------------|
+ * | `notifier.start`      | subscriber    | its `invalidateRangeStart` succeeded: a slice opens (detail: the range) |
+ * | `notifier.end`        | subscriber    | its `invalidateRangeEnd` is called: the slice with the same detail closes |
+ * | `notifier.fail`       | subscriber    | its start failed (EAGAIN, bad return, threw, Promise)  |
+ * | `interval.invalidate` | interval      | its `invalidate`/`invalidateStart` returned (detail: the answer) |
+ * | `interval.finish`     | interval      | its two-pass `invalidateFinish` is called              |
+ * | `seq`                 | address space | `invalidate_seq` changed (detail: the new value)       |
+ * | `eagain`              | address space | a non-blockable start returns EAGAIN                   |
+ * | `release`             | address space or subscriber | exit's release begins / a `release` op runs |
+ * | `diagnostic`          | subscriber or address space | a contract diagnostic (detail: kind: message) |
+ *
+ * Range details are `describeRange(range)` (`unmap [0x1000, 0x2000) nonblock`); several
+ * ranges of one subscriber may be open at once, so a slice is keyed by (name, detail).
+ *
+ * The subscriptions spinlock is not an object: its critical sections are synchronous, so
+ * they cannot interleave. When the scheduler is controlled each one records an access
+ * (`mn.lock` on {@link CoreState.lockOp}) so that reduction stays sound.
+ */
+
+import type { Op, Scheduler } from '../sched/scheduler.ts';
+import { Srcu } from '../sync/srcu.ts';
+import type { AddressSpace } from './address-space.ts';
+import type { Diagnostic, DiagnosticHook, DiagnosticKind } from './diagnostics.ts';
+import { InFlightTable } from './in-flight.ts';
+import { IntervalState } from './itree.ts';
+import type { MmuNotifierRange } from './range.ts';
+import type { SemanticsStrategy } from './semantics.ts';
+import { NotifierList } from './subscription.ts';
+
+/** The kinds of trace note the core writes (see the table above). */
+export type CoreNoteKind =
+  | 'notifier.start'
+  | 'notifier.end'
+  | 'notifier.fail'
+  | 'interval.invalidate'
+  | 'interval.finish'
+  | 'seq'
+  | 'eagain'
+  | 'release'
+  | 'diagnostic';
+
+/** The state of one address space shared by the walk modules. Internal to `src/core`. */
+export class CoreState {
+  /** True when the scheduler is controlled: record accesses and notes. */
+  readonly traced: boolean;
+  /** The SRCU domain of this address space (the kernel has one global `srcu`). */
+  readonly srcu: Srcu;
+  /** The notifier list. */
+  readonly list = new NotifierList();
+  /** The interval half: tree, `invalidate_seq`, active count, deferred list, wait queue. */
+  readonly itree: IntervalState;
+  /** The open invalidation records. */
+  readonly inFlight = new InFlightTable();
+  /** The access recorded for each critical section of the subscriptions lock. */
+  readonly lockOp: Op;
+  /** Subscriptions whose last put ran, to be freed after the next grace period. */
+  readonly pendingFree: unknown[] = [];
+  /** `exit_mmap` ran: no new subscription or invalidation. */
+  released = false;
+  readonly #hook: DiagnosticHook | undefined;
+
+  constructor(
+    readonly mm: AddressSpace,
+    readonly name: string,
+    readonly sched: Scheduler,
+    readonly strategy: SemanticsStrategy,
+    hook: DiagnosticHook | undefined,
+  ) {
+    this.traced = sched.controlled;
+    this.#hook = hook;
+    this.srcu = new Srcu({ scheduler: sched, name: `${name}.srcu` });
+    const lockId = sched.objectId(`${name}.lock`);
+    this.lockOp = { kind: 'mn.lock', obj: lockId, write: true, name: `${name}.lock` };
+    this.itree = new IntervalState(this);
+  }
+
+  /** `spin_lock(&subscriptions->lock)`: records the access for the checker. */
+  lock(): void {
+    if (this.traced) this.sched.access(this.lockOp);
+  }
+
+  /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */
+  note(kind: CoreNoteKind, name: string, detail?: string): void {
+    if (this.traced)
+      this.sched.annotate({ kind, name, ...(detail === undefined ? {} : { detail }) });
+  }
+
+  /** Reports a broken rule through the `onDiagnostic` hook (and a trace note). */
+  report(
+    kind: DiagnosticKind,
+    message: string,
+    subscriber?: string,
+    range?: MmuNotifierRange,
+  ): void {
+    const d: Diagnostic = {
+      kind,
+      message: `${this.name}: ${message}`,
+      ...(subscriber === undefined ? {} : { subscriber }),
+      ...(range === undefined ? {} : { range }),
+    };
+    this.note('diagnostic', subscriber ?? this.name, `${kind}: ${message}`);
+    this.#hook?.(d);
+  }
+}

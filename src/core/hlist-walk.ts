@@ -1,0 +1,147 @@
+/**
+ * The list part of an invalidation: the walks of the kernel's
+ * `mn_hlist_invalidate_range_start` and `mn_hlist_invalidate_end` (v6.17), parameterized so
+ * that each semantics picks which walk it runs (see `semantics.ts`).
+ *
+ * | walk               | visits                                   | used by                      |
+ * |--------------------|------------------------------------------|------------------------------|
+ * | {@link startFrom}  | the list from a node, live or skipping unlisted ones | every start        |
+ * | {@link endRecordedFrom} | exactly the record's successful starts, still listed | `current` ends |
+ * | {@link endLiveFrom}| every listed notifier with an end (live) | `kernel`, `legacy-2019` ends and unwind |
+ *
+ * Every walk is synchronous until a blockable callback returns a Promise; it then opens the
+ * record's SRCU read section (so `unregister` waits for it) and resumes after the Promise
+ * settles. A non-blockable walk runs inside one `nonBlockStart()/nonBlockEnd()` section
+ * (opened by `invalidate.ts`, equivalent to the kernel's per-callback one since the core
+ * never parks between callbacks); a Promise from a callback there is a `sleep-in-nonblock`
+ * and, for a start, a failure of that subscriber.
+ */
+
+import { callbackThrew, isThenable, sleepInNonblock, srcuEnter, startFailed } from './callbacks.ts';
+import type { CoreState } from './core-state.ts';
+import type { InFlight } from './in-flight.ts';
+import { describeRange } from './range.ts';
+import type { Subscription } from './subscription.ts';
+
+type Sub = Subscription<unknown>;
+
+function startAnswer(core: CoreState, rec: InFlight, sub: Sub, value: unknown): void {
+  if (value === undefined || value === 0) {
+    rec.addStarted(sub);
+    if (core.traced) core.note('notifier.start', sub.name, describeRange(rec.range));
+  } else {
+    startFailed(core, rec, sub.name, sub.ops.invalidateRangeEnd !== undefined, value, false);
+  }
+}
+
+/**
+ * `mn_hlist_invalidate_range_start`'s loop from `node`: every notifier's start runs, even
+ * after a failure; successes are recorded in `rec.started`. With `live` false, notifiers
+ * unlinked since the walk began are skipped (a snapshot of the list as it was).
+ */
+export function startFrom(
+  core: CoreState,
+  rec: InFlight,
+  node: Sub | null,
+  live: boolean,
+): void | Promise<void> {
+  for (; node !== null; node = node.hnext) {
+    if (!live && !node.listed) continue;
+    if (node.ops.invalidateRangeStart === undefined) {
+      // No start to fail: the kernel ends it every time, so it counts as started.
+      if (node.ops.invalidateRangeEnd !== undefined) rec.addStarted(node);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = node.ops.invalidateRangeStart(node, rec.range);
+    } catch (error) {
+      callbackThrew(core, rec, node.name, 'invalidateRangeStart', error);
+      if (core.traced) core.note('notifier.fail', node.name, `${describeRange(rec.range)}: threw`);
+      continue;
+    }
+    if (isThenable(value)) {
+      if (rec.range.blockable) return startAsync(core, rec, node, value, live);
+      sleepInNonblock(core, rec, node.name, 'invalidateRangeStart', value);
+      startFailed(core, rec, node.name, node.ops.invalidateRangeEnd !== undefined, value, true);
+      continue;
+    }
+    startAnswer(core, rec, node, value);
+  }
+}
+
+async function startAsync(
+  core: CoreState,
+  rec: InFlight,
+  node: Sub,
+  pending: PromiseLike<unknown>,
+  live: boolean,
+): Promise<void> {
+  srcuEnter(core, rec);
+  let value: unknown;
+  try {
+    value = await pending;
+  } catch (error) {
+    callbackThrew(core, rec, node.name, 'invalidateRangeStart', error);
+    if (core.traced) core.note('notifier.fail', node.name, `${describeRange(rec.range)}: threw`);
+    return startFrom(core, rec, node.hnext, live);
+  }
+  startAnswer(core, rec, node, value);
+  return startFrom(core, rec, node.hnext, live);
+}
+
+/** Calls one end; returns a Promise only for a blockable end that returned one. */
+function callEnd(core: CoreState, rec: InFlight, sub: Sub): PromiseLike<unknown> | undefined {
+  const blockable = rec.range.blockable;
+  if (core.traced) core.note('notifier.end', sub.name, describeRange(rec.range));
+  let result: unknown;
+  try {
+    result = sub.ops.invalidateRangeEnd!(sub, rec.range);
+  } catch (error) {
+    callbackThrew(core, rec, sub.name, 'invalidateRangeEnd', error);
+    return undefined;
+  }
+  if (!isThenable(result)) return undefined;
+  if (blockable) return result;
+  sleepInNonblock(core, rec, sub.name, 'invalidateRangeEnd', result);
+  return undefined;
+}
+
+async function awaitEnd(core: CoreState, rec: InFlight, sub: Sub, pending: PromiseLike<unknown>) {
+  srcuEnter(core, rec);
+  try {
+    await pending;
+  } catch (error) {
+    callbackThrew(core, rec, sub.name, 'invalidateRangeEnd', error);
+  }
+}
+
+/** `current`'s end: exactly the subscribers recorded in `rec.started` that are still listed. */
+export function endRecordedFrom(core: CoreState, rec: InFlight, i: number): void | Promise<void> {
+  const started = rec.started;
+  for (; i < rec.startedCount; i++) {
+    const sub = started[i]!;
+    if (!sub.listed || sub.ops.invalidateRangeEnd === undefined) continue;
+    const pending = callEnd(core, rec, sub);
+    if (pending !== undefined) {
+      const next = i + 1;
+      return awaitEnd(core, rec, sub, pending).then(() => endRecordedFrom(core, rec, next));
+    }
+  }
+}
+
+/** `mn_hlist_invalidate_end` (and the unwind loop of the start): every end on the live list. */
+export function endLiveFrom(
+  core: CoreState,
+  rec: InFlight,
+  node: Sub | null,
+): void | Promise<void> {
+  for (; node !== null; node = node.hnext) {
+    if (node.ops.invalidateRangeEnd === undefined) continue;
+    const pending = callEnd(core, rec, node);
+    if (pending !== undefined) {
+      const sub = node;
+      return awaitEnd(core, rec, sub, pending).then(() => endLiveFrom(core, rec, sub.hnext));
+    }
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The red-black machinery under {@link IntervalTree}: the kernel's `lib/rbtree.c` with the
+ * `RB_DECLARE_CALLBACKS_MAX` augment of `include/linux/rbtree_augmented.h` folded in (every
+ * rotation and every relink keeps `subtreeLast` exact). Internal to `src/core`.
+ *
+ * Protocol
+ * --------
+ * An {@link RbRoot} is `struct rb_root_cached`: the root and the leftmost node. Nodes are
+ * intrusive and relinked, never copied (a caller's handle must stay valid), so erasing a node
+ * with two children moves its successor into its place as `__rb_erase_augmented` does.
+ *
+ * | function        | kernel                                  | precondition                   |
+ * |-----------------|-----------------------------------------|--------------------------------|
+ * | `rbInsertColor` | `rb_insert_augmented_cached` (`__rb_insert`) | node linked red as a leaf, ancestors' `subtreeLast` already raised |
+ * | `rbErase`       | `rb_erase_augmented_cached`             | node linked into this root     |
+ */
+
+/**
+ * A tree node (`struct interval_tree_node` + `struct rb_node`), owner-tagged for `has()`.
+ * The fields a query reads come first, so that they share a cache line.
+ */
+export class IntervalNode<T> {
+  readonly start: number;
+  readonly last: number;
+  /** `ITSUBTREE`: the largest `last` in this node's subtree. */
+  subtreeLast: number;
+  left: IntervalNode<T> | null;
+  right: IntervalNode<T> | null;
+  parent: IntervalNode<T> | null;
+  readonly value: T;
+  red: boolean;
+  /** The tree (any object) this node is linked into; null once erased. */
+  owner: object | null;
+  constructor(start: number, last: number, value: T, owner: object) {
+    this.start = start;
+    this.last = last;
+    this.subtreeLast = last;
+    this.left = null;
+    this.right = null;
+    this.parent = null;
+    this.value = value;
+    this.red = true;
+    this.owner = owner;
+  }
+}
+
+/** `struct rb_root_cached`: the root and the cached leftmost node. */
+export class RbRoot<T> {
+  node: IntervalNode<T> | null = null;
+  leftmost: IntervalNode<T> | null = null;
+}
+
+/** The augment's `compute`: `subtreeLast` of one node from its own `last` and its children. */
+export function computeLast<T>(node: IntervalNode<T>): number {
+  let max = node.last;
+  const l = node.left;
+  const r = node.right;
+  if (l !== null && l.subtreeLast > max) max = l.subtreeLast;
+  if (r !== null && r.subtreeLast > max) max = r.subtreeLast;
+  return max;
+}
+
+/** `rb_first`'s step: the leftmost node of a subtree. */
+export function minimum<T>(node: IntervalNode<T>): IntervalNode<T> {
+  while (node.left !== null) node = node.left;
+  return node;
+}
+
+/** `rb_next`: the in-order successor, or null. */
+export function successor<T>(node: IntervalNode<T>): IntervalNode<T> | null {
+  if (node.right !== null) return minimum(node.right);
+  let n = node;
+  let p = n.parent;
+  while (p !== null && n === p.right) {
+    n = p;
+    p = n.parent;
+  }
+  return p;
+}
+
+/** `__rb_change_child`: puts `node` where `old` hung under `old.parent` (or at the root). */
+function replace<T>(root: RbRoot<T>, old: IntervalNode<T>, node: IntervalNode<T> | null): void {
+  const p = old.parent;
+  if (node !== null) node.parent = p;
+  if (p === null) root.node = node;
+  else if (p.left === old) p.left = node;
+  else p.right = node;
+}
+
+/** A rotation plus the augment's `rotate`: `x` goes down, its child `dir` comes up. */
+function rotate<T>(root: RbRoot<T>, x: IntervalNode<T>, left: boolean): void {
+  if (left) {
+    const y = x.right!;
+    x.right = y.left;
+    if (y.left !== null) y.left.parent = x;
+    replace(root, x, y);
+    y.left = x;
+    x.parent = y;
+    y.subtreeLast = x.subtreeLast;
+  } else {
+    const y = x.left!;
+    x.left = y.right;
+    if (y.right !== null) y.right.parent = x;
+    replace(root, x, y);
+    y.right = x;
+    x.parent = y;
+    y.subtreeLast = x.subtreeLast;
+  }
+  x.subtreeLast = computeLast(x);
+}
+
+/** `__rb_insert`: restores the red-black rules after linking the red leaf `node`. */
+export function rbInsertColor<T>(root: RbRoot<T>, node: IntervalNode<T>): void {
+  let z = node;
+  for (let p = z.parent; p?.red === true; p = z.parent) {
+    const g = p.parent!; // a red node is never the root
+    const pIsLeft = p === g.left;
+    const uncle = pIsLeft ? g.right : g.left;
+    if (uncle?.red === true) {
+      p.red = uncle.red = false;
+      g.red = true;
+      z = g;
+      continue;
+    }
+    if (pIsLeft && z === p.right) rotate(root, (z = p), true);
+    else if (!pIsLeft && z === p.left) rotate(root, (z = p), false);
+    z.parent!.red = false;
+    g.red = true;
+    rotate(root, g, !pIsLeft);
+  }
+  root.node!.red = false;
+}
+
+/**
+ * `rb_erase_augmented_cached`: unlinks `z`, keeps `subtreeLast` exact on the way up and
+ * rebalances. Pairs with `rbInsertColor`. The caller checked that `z` is linked here.
+ */
+export function rbErase<T>(root: RbRoot<T>, z: IntervalNode<T>): void {
+  if (z === root.leftmost) root.leftmost = z.right !== null ? minimum(z.right) : z.parent;
+  let child: IntervalNode<T> | null;
+  let parent: IntervalNode<T> | null;
+  let removedRed: boolean;
+  if (z.left === null || z.right === null) {
+    child = z.left ?? z.right;
+    parent = z.parent;
+    removedRed = z.red;
+    replace(root, z, child);
+  } else {
+    const y = minimum(z.right);
+    removedRed = y.red;
+    child = y.right;
+    if (y.parent === z) parent = y;
+    else {
+      parent = y.parent!;
+      parent.left = child;
+      if (child !== null) child.parent = parent;
+      y.right = z.right;
+      z.right.parent = y;
+    }
+    y.left = z.left;
+    z.left.parent = y;
+    replace(root, z, y);
+    y.red = z.red;
+  }
+  // The augment's `propagate`, from the lowest changed node to the root.
+  for (let p = parent; p !== null; p = p.parent) p.subtreeLast = computeLast(p);
+  if (!removedRed) eraseColor(root, child, parent);
+  z.left = z.right = z.parent = null;
+  z.owner = null;
+}
+
+/** `____rb_erase_color`: restores the black height after a black node left `parent`. */
+function eraseColor<T>(
+  root: RbRoot<T>,
+  x: IntervalNode<T> | null,
+  parent: IntervalNode<T> | null,
+): void {
+  while (x !== root.node && x?.red !== true && parent !== null) {
+    const xIsLeft = x === parent.left;
+    let w = (xIsLeft ? parent.right : parent.left)!; // the sibling exists (black height >= 1)
+    if (w.red) {
+      w.red = false;
+      parent.red = true;
+      rotate(root, parent, xIsLeft);
+      w = (xIsLeft ? parent.right : parent.left)!;
+    }
+    const near = xIsLeft ? w.left : w.right;
+    let far = xIsLeft ? w.right : w.left;
+    if (near?.red !== true && far?.red !== true) {
+      w.red = true;
+      x = parent;
+      parent = x.parent;
+      continue;
+    }
+    if (far?.red !== true) {
+      near!.red = false;
+      w.red = true;
+      rotate(root, w, !xIsLeft);
+      w = (xIsLeft ? parent.right : parent.left)!;
+      far = xIsLeft ? w.right : w.left;
+    }
+    w.red = parent.red;
+    parent.red = false;
+    far!.red = false;
+    rotate(root, parent, xIsLeft);
+    x = root.node;
+    break;
+  }
+  if (x !== null) x.red = false;
+}

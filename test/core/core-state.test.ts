@@ -1,0 +1,118 @@
+/**
+ * Goal: with a controlled scheduler the core writes the documented trace notes and records
+ * an access for every critical section of the subscriptions lock; with the default one it
+ * writes none; non-blockable callbacks run in atomic context.
+ * Method: a recording scheduler that claims to be controlled and otherwise behaves as the
+ * event loop.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AddressSpace } from '../../src/core/address-space.ts';
+import { EAGAIN } from '../../src/core/range.ts';
+import {
+  EventLoopScheduler,
+  type Op,
+  type Scheduler,
+  type TraceNote,
+} from '../../src/sched/scheduler.ts';
+import { range } from './helpers.ts';
+
+/** Claims to be controlled (so the core traces) and parks through the event loop. */
+class Controlled implements Scheduler {
+  readonly controlled = true;
+  readonly notes: string[] = [];
+  readonly accesses: string[] = [];
+  readonly #inner = new EventLoopScheduler();
+  get atomicDepth(): number {
+    return this.#inner.atomicDepth;
+  }
+  point(op: Op, ready?: () => boolean): Promise<void> {
+    return this.#inner.point(op, ready);
+  }
+  access(op: Op): void {
+    this.accesses.push(op.kind);
+  }
+  kick(obj: number, max?: number): void {
+    this.#inner.kick(obj, max);
+  }
+  annotate(note: TraceNote): void {
+    this.notes.push(`${note.kind} ${note.name}`);
+  }
+  objectId(label: string): number {
+    return this.#inner.objectId(label);
+  }
+  nonBlockStart(): void {
+    this.#inner.nonBlockStart();
+  }
+  nonBlockEnd(): void {
+    this.#inner.nonBlockEnd();
+  }
+}
+
+describe('trace notes and accesses', () => {
+  it('a start/end pair, a failure and a seq change are annotated', () => {
+    const sched = new Controlled();
+    const mm = new AddressSpace({ scheduler: sched, name: 'mm' });
+    mm.register({ invalidateRangeStart: () => 0, invalidateRangeEnd() {} }, { name: 'A' });
+    mm.insertInterval(0, 4096, { invalidate: () => true }, { name: 'I' });
+    const r = range(0, 10, false);
+    assert.equal(mm.invalidateRangeStartNonblock(r), 0);
+    mm.invalidateRangeEnd(r);
+    assert.deepEqual(sched.notes, [
+      'seq mm',
+      'interval.invalidate I',
+      'notifier.start A',
+      'seq mm',
+      'notifier.end A',
+    ]);
+    assert.ok(sched.accesses.includes('mn.lock'));
+    assert.ok(sched.accesses.includes('srcu.read_lock'));
+  });
+
+  it('EAGAIN, a failing notifier, two-pass finishes, diagnostics and release are annotated', async () => {
+    const sched = new Controlled();
+    const mm = new AddressSpace({ scheduler: sched, name: 'mm' });
+    mm.register({ invalidateRangeStart: () => EAGAIN, invalidateRangeEnd() {} }, { name: 'B' });
+    mm.insertInterval(
+      0,
+      4096,
+      { invalidateStart: () => ({}), invalidateFinish() {} },
+      { name: 'G' },
+    );
+    assert.equal(mm.invalidateRangeStartNonblock(range(0, 10, false)), EAGAIN);
+    await mm.release();
+    assert.deepEqual(sched.notes, [
+      'seq mm',
+      'interval.invalidate G',
+      'interval.finish G',
+      'notifier.fail B',
+      'diagnostic B',
+      'seq mm',
+      'eagain mm',
+      'release mm',
+      'seq mm',
+      'interval.invalidate G',
+      'interval.finish G',
+      'seq mm',
+    ]);
+  });
+
+  it('the default scheduler gets no notes; callbacks of a non-blockable range run atomic', () => {
+    const sched = new EventLoopScheduler();
+    const depths: number[] = [];
+    const mm = new AddressSpace({ scheduler: sched });
+    mm.register({
+      invalidateRangeStart: () => void depths.push(sched.atomicDepth),
+      invalidateRangeEnd: () => void depths.push(sched.atomicDepth),
+    });
+    const nb = range(0, 10, false);
+    mm.invalidateRangeStartNonblock(nb);
+    mm.invalidateRangeEnd(nb);
+    const b = range(0, 10, true);
+    mm.invalidateRangeStart(b);
+    mm.invalidateRangeEnd(b);
+    assert.deepEqual(depths, [1, 1, 0, 0]);
+    assert.equal(sched.atomicDepth, 0);
+  });
+});

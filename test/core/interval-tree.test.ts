@@ -1,0 +1,215 @@
+/**
+ * Goal: the interval tree answers exactly like a brute-force list and keeps its invariants
+ * (order, red-black balance, augmented max, parent links, size, leftmost) after every change.
+ * Method: fast-check drives random insert/remove/query sequences against an array model kept
+ * in (start, insertion) order; `assertValid()` runs after every step. Edge cases by hand.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { IntervalTree, type IntervalTreeNode } from '../../src/core/interval-tree.ts';
+import { InternalError, InvalidArgumentError, StateError } from '../../src/errors.ts';
+
+interface ModelEntry {
+  readonly node: IntervalTreeNode<number>;
+  readonly id: number;
+}
+
+/** All overlapping nodes, in the order the tree must give them. */
+function query(tree: IntervalTree<number>, start: number, last: number): number[] {
+  const out: number[] = [];
+  for (let n = tree.iterFirst(start, last); n !== undefined; n = tree.iterNext(n, start, last)) {
+    out.push(n.value);
+  }
+  return out;
+}
+
+function modelQuery(model: readonly ModelEntry[], start: number, last: number): number[] {
+  return model.filter((e) => e.node.start <= last && start <= e.node.last).map((e) => e.id);
+}
+
+type Command =
+  | { readonly kind: 'insert'; readonly start: number; readonly length: number }
+  | { readonly kind: 'remove'; readonly pick: number }
+  | { readonly kind: 'query'; readonly start: number; readonly length: number };
+
+function commandArb(space: number): fc.Arbitrary<Command> {
+  const start = fc.integer({ min: 0, max: space });
+  const length = fc.integer({ min: 0, max: space >> 2 });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), start, length }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('query' as const), start, length }) },
+  );
+}
+
+/** Runs one command on both the tree and the model, asserting they agree. */
+function step(tree: IntervalTree<number>, model: ModelEntry[], cmd: Command, id: number): void {
+  if (cmd.kind === 'insert') {
+    const node = tree.insert(cmd.start, cmd.start + cmd.length, id);
+    assert.equal(node.value, id);
+    let at = model.length;
+    while (at > 0 && model[at - 1]!.node.start > cmd.start) at--;
+    model.splice(at, 0, { node, id });
+  } else if (cmd.kind === 'remove') {
+    if (model.length === 0) return;
+    const [entry] = model.splice(cmd.pick % model.length, 1);
+    assert.ok(tree.has(entry!.node));
+    tree.remove(entry!.node);
+    assert.equal(tree.has(entry!.node), false);
+  } else {
+    const last = cmd.start + cmd.length;
+    assert.deepEqual(query(tree, cmd.start, last), modelQuery(model, cmd.start, last));
+  }
+  tree.assertValid();
+  assert.equal(tree.size, model.length);
+}
+
+describe('IntervalTree against a brute-force model', () => {
+  for (const space of [8, 1000]) {
+    it(`random insert/remove/query sequences agree (space ${space})`, () => {
+      fc.assert(
+        fc.property(fc.array(commandArb(space), { maxLength: 200 }), (cmds) => {
+          const tree = new IntervalTree<number>();
+          const model: ModelEntry[] = [];
+          for (const [id, cmd] of cmds.entries()) step(tree, model, cmd, id);
+          assert.deepEqual(
+            [...tree].map((n) => n.value),
+            model.map((e) => e.id),
+          );
+          for (let q = 0; q <= space; q += Math.max(1, space >> 4)) {
+            assert.deepEqual(query(tree, q, q), modelQuery(model, q, q));
+          }
+        }),
+        { numRuns: 300, seed: 0x6d6d75 },
+      );
+    });
+  }
+
+  it('stays balanced and correct for sorted inserts and removal of every other node', () => {
+    const tree = new IntervalTree<number>();
+    const nodes = Array.from({ length: 2000 }, (_, i) => tree.insert(i, i + 10, i));
+    tree.assertValid();
+    for (let i = 0; i < nodes.length; i += 2) tree.remove(nodes[i]!);
+    tree.assertValid();
+    assert.equal(tree.size, 1000);
+    assert.deepEqual(query(tree, 100, 105), [91, 93, 95, 97, 99, 101, 103, 105]);
+    for (let i = 1; i < nodes.length; i += 2) tree.remove(nodes[i]!);
+    tree.assertValid();
+    assert.equal(tree.size, 0);
+    assert.equal(tree.iterFirst(0, 1e6), undefined);
+  });
+});
+
+describe('IntervalTree edge cases', () => {
+  it('answers nothing when empty, and rejects outside the root max and leftmost', () => {
+    const tree = new IntervalTree<string>();
+    assert.equal(tree.iterFirst(0, 100), undefined);
+    assert.deepEqual([...tree], []);
+    tree.insert(10, 20, 'a');
+    assert.equal(tree.iterFirst(21, 30), undefined);
+    assert.equal(tree.iterFirst(0, 9), undefined);
+    assert.equal(tree.iterFirst(20, 20)?.value, 'a');
+    assert.equal(tree.iterFirst(0, 10)?.value, 'a');
+  });
+
+  it('keeps duplicates in insertion order and removes them one by one', () => {
+    const tree = new IntervalTree<number>();
+    const a = tree.insert(5, 5, 1);
+    const b = tree.insert(5, 5, 2);
+    tree.insert(5, 5, 3);
+    assert.deepEqual(
+      [...tree].map((n) => n.value),
+      [1, 2, 3],
+    );
+    tree.remove(b);
+    tree.remove(a);
+    assert.deepEqual(
+      [...tree].map((n) => n.value),
+      [3],
+    );
+    tree.assertValid();
+  });
+
+  it('handles the extremes of the safe integers and negative bounds', () => {
+    const tree = new IntervalTree<number>();
+    tree.insert(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 1);
+    tree.insert(-5, -1, 2);
+    assert.deepEqual(query(tree, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), [1]);
+    assert.deepEqual(query(tree, -3, -3), [1, 2]);
+    tree.assertValid();
+  });
+
+  it('rejects malformed intervals with InvalidArgumentError', () => {
+    const tree = new IntervalTree<number>();
+    for (const [s, l] of [
+      [2, 1],
+      [0.5, 1],
+      [0, Number.NaN],
+      [0, 2 ** 53],
+      [Number.NEGATIVE_INFINITY, 0],
+    ] as const) {
+      assert.throws(() => tree.insert(s, l, 0), InvalidArgumentError);
+      assert.throws(() => tree.iterFirst(s, l), InvalidArgumentError);
+    }
+    assert.equal(tree.size, 0);
+  });
+
+  it('throws StateError when removing a node twice or a node of another tree', () => {
+    const one = new IntervalTree<number>();
+    const two = new IntervalTree<number>();
+    const node = one.insert(1, 2, 0);
+    assert.equal(two.has(node), false);
+    assert.throws(() => two.remove(node), StateError);
+    one.remove(node);
+    assert.throws(() => one.remove(node), StateError);
+    assert.throws(() => one.remove({ start: 1, last: 2, value: 0 }), StateError);
+    assert.equal(one.has({ start: 1, last: 2, value: 0 }), false);
+  });
+
+  it('iterates in start order', () => {
+    const tree = new IntervalTree<number>();
+    for (const s of [9, 3, 7, 1, 5]) tree.insert(s, s + 100, s);
+    assert.deepEqual(
+      [...tree].map((n) => n.start),
+      [1, 3, 5, 7, 9],
+    );
+    assert.deepEqual(query(tree, 104, 106), [5, 7, 9]);
+  });
+});
+
+describe('IntervalTree.assertValid', () => {
+  /** The node's internal fields that a corruption touches. */
+  interface Internals {
+    subtreeLast: number;
+    red: boolean;
+    parent: unknown;
+  }
+
+  /** A tree of 64 nodes and one of its inner nodes, seen with its internal fields. */
+  function corruptible(): { tree: IntervalTree<number>; node: Internals } {
+    const tree = new IntervalTree<number>();
+    const nodes = Array.from({ length: 64 }, (_, i) => tree.insert(i, i + 3, i));
+    tree.assertValid();
+    return { tree, node: nodes[20] as unknown as Internals };
+  }
+
+  it('fires on a stale subtree max', () => {
+    const { tree, node } = corruptible();
+    node.subtreeLast = 1e9;
+    assert.throws(() => tree.assertValid(), InternalError);
+  });
+
+  it('fires on a broken colouring', () => {
+    const { tree, node } = corruptible();
+    node.red = !node.red;
+    assert.throws(() => tree.assertValid(), InternalError);
+  });
+
+  it('fires on a wrong parent link', () => {
+    const { tree, node } = corruptible();
+    node.parent = null;
+    assert.throws(() => tree.assertValid(), InternalError);
+  });
+});
