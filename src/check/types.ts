@@ -5,7 +5,13 @@
  */
 
 /** The kinds of finding. */
-export type FindingKind = 'invariant' | 'exception' | 'deadlock' | 'livelock' | 'contract' | 'outside';
+export type FindingKind =
+  | 'invariant'
+  | 'exception'
+  | 'deadlock'
+  | 'livelock'
+  | 'contract'
+  | 'outside';
 
 /** One event of a run's trace. Time is the step number, so traces are deterministic. */
 export interface TraceEvent {
@@ -51,6 +57,10 @@ export interface CheckStats {
   readonly schedulesPerSecond: number;
   /** True when an exhaustive search explored every schedule (within the preemption bound, if any). */
   readonly complete: boolean;
+  /** Runs cut short by the strategy (sleep-set blocked, or no choice within the preemption bound). */
+  readonly pruned?: number;
+  /** The budget that ended the search early, if one did. */
+  readonly stoppedBy?: 'maxSchedules' | 'timeLimitMs';
 }
 
 /** What `check()` resolves to. */

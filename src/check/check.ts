@@ -1,0 +1,161 @@
+/**
+ * `check(scenario, options)`: the checker's entry point. Logs the effective options first,
+ * picks the strategy, searches, minimizes a finding, then replays the minimized schedule
+ * with tracing on and asserts that the replay reproduces it exactly (same signature, same
+ * step): the trace returned is the trace of that replay.
+ */
+
+import { StateError } from '../errors.ts';
+import { type RunOutcome, type RunSettings, runSchedule } from './execution.ts';
+import { ExecutionLog } from './execution-log.ts';
+import { minimize } from './minimize.ts';
+import { type CheckOptions, describeSettings, resolveOptions, type Settings } from './options.ts';
+import { encodeSchedule } from './schedule.ts';
+import {
+  type Counters,
+  type Found,
+  progress,
+  type SearchEnd,
+  search,
+  startCounters,
+} from './search.ts';
+import { DfsStrategy } from './strategies/dfs.ts';
+import { PctStrategy } from './strategies/pct.ts';
+import { RandomStrategy } from './strategies/random.ts';
+import { ReplayStrategy } from './strategies/replay.ts';
+import type { Strategy } from './strategy.ts';
+import type { CheckResult, CheckStats, Finding } from './types.ts';
+import { defineScenario, type Scenario } from './world.ts';
+
+function createStrategy(settings: Settings): Strategy {
+  switch (settings.strategy) {
+    case 'dfs':
+      return new DfsStrategy({
+        reduction: settings.reduction,
+        preemptionBound: settings.preemptionBound,
+      });
+    case 'random':
+      return new RandomStrategy(settings.seed);
+    case 'pct':
+      return new PctStrategy(settings.pctDepth, settings.seed);
+    case 'replay':
+      return new ReplayStrategy(settings.schedule?.choices ?? []);
+  }
+}
+
+/**
+ * Explores the interleavings of `scenario` and resolves to `{ ok, finding?, stats }`.
+ * A finding is minimized (fewest preemptions, then fewest steps) and carries the schedule
+ * string that replays it: `check(scenario, { strategy: 'replay', schedule })`.
+ * @throws InvalidArgumentError for a malformed scenario, a bad option or a replay that diverges.
+ * @throws StateError when the scenario is not deterministic (a schedule did not repeat).
+ */
+export async function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
+  defineScenario(scenario);
+  const settings = resolveOptions(options);
+  const counters = startCounters();
+  const strategy = createStrategy(settings);
+  const log = new ExecutionLog();
+  const traced = settings.strategy === 'replay';
+  const run: RunSettings = {
+    maxSteps: settings.maxSteps,
+    seed: settings.seed,
+    semantics: settings.semantics,
+    trace: traced,
+  };
+  const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
+    maxSchedules: settings.maxSchedules,
+    timeLimitMs: settings.timeLimitMs,
+    onProgress: settings.onProgress,
+    onFinding: () => true,
+  });
+  let found = end.found;
+  const last = traced && found === undefined ? end.last : undefined;
+  let finding: Finding | undefined;
+  if (found !== undefined) {
+    if (settings.minimize) {
+      found = await minimize(
+        scenario,
+        found,
+        log,
+        { ...run, trace: false },
+        counters,
+        settings.timeLimitMs,
+      );
+    }
+    finding = await reproduce(scenario, found, log, { ...run, trace: true }, counters);
+  }
+  settings.onProgress?.(progress(strategy, counters));
+  const scheduleText =
+    settings.schedule === undefined ? undefined : encodeSchedule(settings.schedule);
+  return {
+    ok: finding === undefined,
+    ...(finding === undefined ? {} : { finding }),
+    stats: stats(counters, finding === undefined && strategy.complete, end, strategy),
+    scenario: scenario.name,
+    options: describeSettings(settings, scheduleText),
+    ...(last?.trace === null || last === undefined ? {} : { trace: last.trace }),
+  };
+}
+
+async function replayOnce(
+  scenario: Scenario,
+  choices: readonly number[],
+  log: ExecutionLog,
+  run: RunSettings,
+  counters: Counters,
+): Promise<RunOutcome> {
+  const outcome = await runSchedule(scenario, new ReplayStrategy(choices), log, run);
+  counters.schedules++;
+  counters.steps += outcome.steps;
+  return outcome;
+}
+
+/** Replays `found` with tracing on and checks that it repeats exactly. */
+async function reproduce(
+  scenario: Scenario,
+  found: Found,
+  log: ExecutionLog,
+  run: RunSettings,
+  counters: Counters,
+): Promise<Finding> {
+  const outcome = await replayOnce(scenario, found.choices, log, run, counters);
+  const expected = found.outcome.finding!;
+  const got = outcome.finding;
+  if (
+    got === null ||
+    got.signature !== expected.signature ||
+    outcome.steps !== found.outcome.steps
+  ) {
+    throw new StateError(
+      `scenario is not deterministic: replaying the schedule of '${expected.message}' gave ` +
+        `${got === null ? 'no finding' : `'${got.message}'`} (state shared between runs? Math.random? the clock?)`,
+    );
+  }
+  return {
+    kind: got.kind,
+    message: got.message,
+    schedule: encodeSchedule({ choices: found.choices, seed: run.seed }),
+    trace: outcome.trace ?? [],
+    step: outcome.steps === 0 ? 0 : outcome.steps - 1,
+    preemptions: outcome.preemptions,
+  };
+}
+
+function stats(
+  counters: Counters,
+  complete: boolean,
+  end: SearchEnd,
+  strategy: Strategy,
+): CheckStats {
+  const elapsedMs = performance.now() - counters.startedMs;
+  return {
+    schedules: counters.schedules,
+    steps: counters.steps,
+    elapsedMs,
+    schedulesPerSecond: elapsedMs > 0 ? (counters.schedules * 1000) / elapsedMs : 0,
+    complete: complete && strategy.name === 'dfs',
+    pruned: counters.pruned,
+    ...(end.stoppedBy === undefined ? {} : { stoppedBy: end.stoppedBy }),
+  };
+}

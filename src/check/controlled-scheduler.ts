@@ -1,0 +1,294 @@
+/**
+ * The controlled {@link Scheduler}: the checker's context-switch mechanism (loom's
+ * `rt/scheduler`). One instance per run.
+ *
+ * Protocol
+ * --------
+ * Exactly one task runs at a time. A task is in one of three states:
+ *
+ * | state     | holds                                                        | leaves by                    |
+ * |-----------|--------------------------------------------------------------|------------------------------|
+ * | `parked`  | waits at `op` (`spawn` at first); enabled iff `ready()` holds | {@link ControlledScheduler.resume} |
+ * | `running` | it is `current`; its accesses go to the open step             | `point()` (parks) or its end |
+ * | `done`    | its function returned or threw                                | never                        |
+ *
+ * A *step* opens when the host resumes a parked task and closes when that task parks again
+ * or ends; both are signalled from the task's own continuation, which calls
+ * `host.stepEnded()` synchronously, and the host resumes the next task from there. So a run
+ * is one chain of microtasks with no timer per step; the {@link watch} dog catches a task
+ * that awaits anything else. `kick()` needs no work: the host re-evaluates every parked
+ * task's `ready()` before each choice (rule 3 of the seam: predicates are pure).
+ *
+ * After `stop()` the instance is dead: a task of an abandoned run that wakes up later (its
+ * timer fired) finds every `point()` pending forever and is collected with the run.
+ */
+
+import { assertInternal, InternalError, SleepInAtomicError, StateError } from '../errors.ts';
+import type { Op, Scheduler, TraceNote } from '../sched/scheduler.ts';
+import type { ExecutionLog } from './execution-log.ts';
+import {
+  OBJECTS_MAX,
+  TASKS_MAX,
+  TRACE_EVENTS_MAX,
+  tooManyObjects,
+  tooManyTasks,
+} from './limits.ts';
+import type { TraceEvent } from './types.ts';
+import { unwatch, type Watched, watch } from './watchdog.ts';
+
+/** The state of a task. */
+export type TaskStatus = 'parked' | 'running' | 'done';
+
+/** One task of a run (the scheduler's record; the host reads it). */
+export class TaskRecord {
+  /** The index in spawn order (the number in a schedule string). */
+  readonly index: number;
+  /** The name given to `spawn`. */
+  readonly name: string;
+  /** See {@link TaskStatus}. */
+  status: TaskStatus = 'parked';
+  /** The op it is parked at, or the last one it passed. */
+  op: Op = SPAWN_OP;
+  /** The predicate it waits on, or null when it may always continue. */
+  ready: (() => boolean) | null = null;
+  /** Resolves its pending `point()`; set while parked. */
+  resume: (() => void) | null = null;
+  /** Runs first in its continuation: makes it the running task. */
+  readonly enter: () => void;
+
+  constructor(index: number, name: string, enter: (task: TaskRecord) => void) {
+    this.index = index;
+    this.name = name;
+    this.enter = () => enter(this);
+  }
+}
+
+/** What the run (the host) does when the scheduler signals. */
+export interface SchedulerHost {
+  /** The running task parked or ended: close the step and resume the next task, or end. */
+  stepEnded(): void;
+  /** A task's function threw or rejected (called before `stepEnded`). */
+  taskFailed(task: TaskRecord, error: unknown): void;
+  /** The run is still live although the microtask queue drained. */
+  stuck(task: TaskRecord | null): void;
+  /** A defect of the checker: end the run and reject `check()` with `error`. */
+  fatal(error: unknown): void;
+}
+
+/** The op every task is parked at before its first step. */
+export const SPAWN_OP: Op = { kind: 'spawn', obj: 0, write: false };
+
+const NEVER: Promise<void> = new Promise<void>(() => {});
+
+/** The checker's {@link Scheduler}: one task at a time, the host chooses which. */
+export class ControlledScheduler implements Scheduler, Watched {
+  readonly controlled = true;
+  readonly #host: SchedulerHost;
+  readonly #log: ExecutionLog;
+  readonly #trace: TraceEvent[] | null;
+  readonly #tasks: TaskRecord[] = [];
+  #current: TaskRecord | null = null;
+  #resuming: TaskRecord | null = null;
+  #depth = 0;
+  #nextId = 1;
+  #live = true;
+
+  constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
+    this.#host = host;
+    this.#log = log;
+    this.#trace = trace;
+    watch(this);
+  }
+
+  get atomicDepth(): number {
+    return this.#depth;
+  }
+
+  /** The tasks of the run, in spawn order. */
+  get tasks(): readonly TaskRecord[] {
+    return this.#tasks;
+  }
+
+  /** The running task, or null between steps, in setup and in `finally`. */
+  get current(): TaskRecord | null {
+    return this.#current;
+  }
+
+  /** False once the run ended. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** Adds a task parked at `spawn`; it runs `fn` when first resumed. */
+  spawn(name: string, fn: () => unknown): TaskRecord {
+    if (this.#tasks.length >= TASKS_MAX) tooManyTasks(name);
+    const task = new TaskRecord(this.#tasks.length, name, this.#enter);
+    this.#tasks.push(task);
+    this.#record(task.name, 'spawn', '', '', 'task');
+    new Promise<void>((resolve) => {
+      task.resume = resolve;
+    })
+      .then(task.enter)
+      .then(fn)
+      .then(
+        () => this.#ended(task, false, undefined),
+        (error: unknown) => this.#ended(task, true, error),
+      );
+    return task;
+  }
+
+  /**
+   * Runs `task` (parked and enabled) for one step. Pairs with `point()` / its end. The task
+   * becomes `current` when its continuation starts ({@link TaskRecord.enter}); until then a
+   * point or an access is a task doing two things at once, and is refused.
+   */
+  resume(task: TaskRecord): void {
+    assertInternal(
+      this.#live && this.#current === null && this.#resuming === null,
+      'resume while a task runs',
+    );
+    assertInternal(
+      task.status === 'parked' && task.resume !== null,
+      `resume of ${task.status} task`,
+    );
+    const resolve = task.resume;
+    task.resume = null;
+    task.ready = null;
+    task.status = 'running';
+    this.#resuming = task;
+    const op = task.op;
+    this.#log.addAccess(op.obj, op.write);
+    if (this.#trace !== null)
+      this.#record(task.name, op.kind, op.name ?? '', op.detail ?? '', 'point');
+    resolve();
+  }
+
+  point(op: Op, ready?: () => boolean): Promise<void> {
+    if (!this.#live) return NEVER;
+    if (this.#depth > 0) {
+      const where = `${op.kind} on ${op.name ?? `#${op.obj}`}`;
+      return Promise.reject(new SleepInAtomicError(`${where} in non-blockable context`));
+    }
+    const task = this.#current;
+    if (task === null) return Promise.reject(this.#noTask(op));
+    task.op = op;
+    task.ready = ready ?? null;
+    task.status = 'parked';
+    const parked = new Promise<void>((resolve) => {
+      task.resume = resolve;
+    });
+    this.#current = null;
+    this.#host.stepEnded();
+    return parked.then(task.enter);
+  }
+
+  access(op: Op): void {
+    if (!this.#live) return;
+    if (this.#resuming !== null) throw this.#noTask(op);
+    if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
+    if (this.#trace !== null) {
+      this.#record(
+        this.#current?.name ?? 'main',
+        op.kind,
+        op.name ?? '',
+        op.detail ?? '',
+        'access',
+      );
+    }
+  }
+
+  kick(_obj: number, _max?: number): void {}
+
+  annotate(note: TraceNote): void {
+    if (this.#trace === null || !this.#live) return;
+    this.#record(this.#current?.name ?? 'main', note.kind, note.name, note.detail ?? '', 'note');
+  }
+
+  objectId(label: string): number {
+    if (this.#nextId > OBJECTS_MAX) tooManyObjects(label);
+    return this.#nextId++;
+  }
+
+  nonBlockStart(): void {
+    this.#depth++;
+  }
+
+  nonBlockEnd(): void {
+    if (this.#depth === 0) throw new StateError('nonBlockEnd without nonBlockStart');
+    this.#depth--;
+  }
+
+  /** Ends the run: no task is resumed any more. Idempotent. */
+  stop(): void {
+    this.#live = false;
+    unwatch(this);
+  }
+
+  /** From the watchdog: the run was live when a macrotask ran. */
+  stuck(): void {
+    if (this.#live) this.#host.stuck(this.#current);
+  }
+
+  /** The error for an op with no running task: in setup or finally, or a stray continuation. */
+  #noTask(op: Op): StateError {
+    if (this.#resuming === null) {
+      return new StateError(
+        `scheduling point ${op.kind} outside any task (setup and finally must not block)`,
+      );
+    }
+    return new StateError(
+      `${op.kind} from a task that is parked: it started a second operation without awaiting ` +
+        'the first (Promise.all over scheduling points?); a task does one thing at a time',
+    );
+  }
+
+  readonly #enter = (task: TaskRecord): void => {
+    if (!this.#live) return;
+    if (this.#resuming !== task || this.#current !== null) {
+      this.#host.fatal(new InternalError(`task '${task.name}' entered out of turn`));
+      return;
+    }
+    this.#resuming = null;
+    this.#current = task;
+  };
+
+  /** Adds a trace event of the open step (step 0 before the first). */
+  #record(task: string, op: string, obj: string, detail: string, type: TraceEvent['type']): void {
+    const trace = this.#trace;
+    if (trace === null || trace.length >= TRACE_EVENTS_MAX) return;
+    const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;
+    if (trace.length === TRACE_EVENTS_MAX - 1) {
+      const detail = `trace truncated at ${TRACE_EVENTS_MAX} events (TRACE_EVENTS_MAX)`;
+      trace.push({ step, task: 'main', op: 'trace.truncated', obj: '', detail, type: 'note' });
+      return;
+    }
+    trace.push({ step, task, op, obj, detail, type });
+  }
+
+  #ended(task: TaskRecord, failed: boolean, error: unknown): void {
+    if (!this.#live) return;
+    if (this.#current !== task) {
+      this.#host.fatal(new InternalError(`task '${task.name}' ended while not running`));
+      return;
+    }
+    task.status = 'done';
+    this.#current = null;
+    const depth = this.#depth;
+    this.#depth = 0;
+    if (failed) this.#host.taskFailed(task, error);
+    else if (depth > 0) {
+      this.#host.taskFailed(
+        task,
+        new SleepInAtomicError('task ended inside a non-blockable section'),
+      );
+    }
+    this.#record(
+      task.name,
+      failed ? 'exit.error' : 'exit',
+      '',
+      failed ? String(error) : '',
+      'task',
+    );
+    this.#host.stepEnded();
+  }
+}

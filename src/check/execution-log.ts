@@ -1,0 +1,167 @@
+/**
+ * The record of one run that the strategies read: per step, the task chosen, the set of
+ * runnable tasks before the choice, and the objects the step touched (its op at the point
+ * plus every synchronous access until the task parked again). Flat arrays reused from run
+ * to run, so recording a step allocates nothing once the arrays have grown.
+ *
+ * An access is encoded as `obj * 2 + (write ? 1 : 0)`; object 0 touches nothing shared and
+ * is not recorded. Two steps are *dependent* when they touch one object and one of them
+ * writes it (DPOR's independence relation, used for races and sleep sets).
+ */
+
+import { assertInternal } from '../errors.ts';
+
+/** Read access to a run's record, for strategies. */
+export interface ExecutionLogView {
+  /** Steps recorded so far. */
+  readonly steps: number;
+  /** The task that ran step `step`. */
+  taskAt(step: number): number;
+  /** The enabled mask before step `step`. */
+  enabledAt(step: number): number;
+  /** Index of the first access of `step` in {@link ExecutionLogView.access}. */
+  accessStart(step: number): number;
+  /** One past the last access of `step`. */
+  accessEnd(step: number): number;
+  /** The encoded access at `index` (`obj * 2 + write`). */
+  access(index: number): number;
+  /** True when the last step ended at an explicit `yield` (`cond_resched()`): PCT deprioritizes. */
+  readonly yielded: boolean;
+  /** Tasks still parked when the run ended, with a shared object in their pending op. */
+  readonly pendingCount: number;
+  /** The task of pending op `k`. */
+  pendingTask(k: number): number;
+  /** The encoded access of pending op `k`. */
+  pendingAccess(k: number): number;
+}
+
+/** The flat record of one run (see the module comment). */
+export class ExecutionLog implements ExecutionLogView {
+  #steps = 0;
+  #accessCount = 0;
+  #preemptions = 0;
+  readonly #task: number[] = [];
+  readonly #enabled: number[] = [];
+  readonly #accessFrom: number[] = [0];
+  readonly #accesses: number[] = [];
+  readonly #pendingTasks: number[] = [];
+  readonly #pendingAccesses: number[] = [];
+  #pendingCount = 0;
+  #yielded = false;
+
+  /** Steps recorded. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Preemptions so far: switches away from a task that could have continued. */
+  get preemptions(): number {
+    return this.#preemptions;
+  }
+
+  /** The task that ran the last step, or -1 before the first. */
+  get lastTask(): number {
+    return this.#steps === 0 ? -1 : this.#task[this.#steps - 1]!;
+  }
+
+  /** Forgets everything, keeping the arrays' storage. */
+  reset(): void {
+    this.#steps = 0;
+    this.#accessCount = 0;
+    this.#preemptions = 0;
+    this.#pendingCount = 0;
+  }
+
+  get yielded(): boolean {
+    return this.#yielded;
+  }
+
+  /** Before a choice: whether the last step ended at an explicit `yield`. */
+  markYield(yielded: boolean): void {
+    this.#yielded = yielded;
+  }
+
+  /** At the end of a run: `task` is still parked at an op on `obj`. */
+  addPending(task: number, obj: number, write: boolean): void {
+    if (obj === 0) return;
+    this.#pendingTasks[this.#pendingCount] = task;
+    this.#pendingAccesses[this.#pendingCount++] = obj * 2 + (write ? 1 : 0);
+  }
+
+  get pendingCount(): number {
+    return this.#pendingCount;
+  }
+
+  pendingTask(k: number): number {
+    return this.#pendingTasks[k]!;
+  }
+
+  pendingAccess(k: number): number {
+    return this.#pendingAccesses[k]!;
+  }
+
+  /** Opens a step: `task` chosen among `enabled`. Counts a preemption when it is one. */
+  beginStep(task: number, enabled: number): void {
+    assertInternal((enabled & (1 << task)) !== 0, `task ${task} chosen but not enabled`);
+    const previous = this.lastTask;
+    if (previous >= 0 && previous !== task && (enabled & (1 << previous)) !== 0) {
+      this.#preemptions++;
+    }
+    this.#task[this.#steps] = task;
+    this.#enabled[this.#steps] = enabled;
+    this.#steps++;
+    this.#accessFrom[this.#steps] = this.#accessCount;
+  }
+
+  /** Adds an access of the open step to object `obj` (0 is ignored). */
+  addAccess(obj: number, write: boolean): void {
+    if (obj === 0 || this.#steps === 0) return;
+    const code = obj * 2 + (write ? 1 : 0);
+    const from = this.#accessFrom[this.#steps - 1]!;
+    for (let i = from; i < this.#accessCount; i++) if (this.#accesses[i] === code) return;
+    this.#accesses[this.#accessCount++] = code;
+    this.#accessFrom[this.#steps] = this.#accessCount;
+  }
+
+  /** The choices made so far, as a fresh array (for a schedule). */
+  choices(): number[] {
+    return this.#task.slice(0, this.#steps);
+  }
+
+  taskAt(step: number): number {
+    return this.#task[step]!;
+  }
+
+  enabledAt(step: number): number {
+    return this.#enabled[step]!;
+  }
+
+  accessStart(step: number): number {
+    return this.#accessFrom[step]!;
+  }
+
+  accessEnd(step: number): number {
+    return this.#accessFrom[step + 1]!;
+  }
+
+  access(index: number): number {
+    return this.#accesses[index]!;
+  }
+}
+
+/** True when two encoded access lists touch one object and one of them writes it. */
+export function dependent(a: readonly number[], b: readonly number[]): boolean {
+  for (const x of a) {
+    for (const y of b) {
+      if (x >> 1 === y >> 1 && ((x | y) & 1) === 1) return true;
+    }
+  }
+  return false;
+}
+
+/** The encoded accesses of `step` in `log`, as a fresh array (kept by sleep sets). */
+export function stepAccesses(log: ExecutionLogView, step: number): number[] {
+  const out: number[] = [];
+  for (let i = log.accessStart(step); i < log.accessEnd(step); i++) out.push(log.access(i));
+  return out;
+}

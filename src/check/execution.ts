@@ -1,0 +1,282 @@
+/**
+ * One run of a scenario under one schedule (loom's `rt/execution`): builds a fresh world,
+ * calls `setup`, then drives the controlled scheduler step by step, asking a {@link Chooser}
+ * which enabled task runs next, and checks the oracles after every step.
+ *
+ * Phases: `setup` → `tasks` (one step per choice) → `finally` (end-of-run invariants, then
+ * the `finally` callbacks) → ended. The run ends at the first finding, when the chooser
+ * prunes it (`-1`: sleep-set blocked, nothing new below), or when every task has ended.
+ * After each step, in order: a finding raised during the step (task threw, contract
+ * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
+ */
+
+import type { Semantics } from '../core/range.ts';
+import {
+  ControlledScheduler,
+  type SchedulerHost,
+  type TaskRecord,
+} from './controlled-scheduler.ts';
+import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
+import {
+  contractFinding,
+  deadlockFinding,
+  exceptionFinding,
+  invariantFinding,
+  livelockFinding,
+  outsideFinding,
+  type RawFinding,
+} from './findings.ts';
+import type { TraceEvent } from './types.ts';
+import { RunWorld, type Scenario } from './world.ts';
+
+/** The part of a strategy a run needs: the choice at each step. */
+export interface Chooser {
+  /**
+   * The task (index) for step `step`, one of the bits of `enabled`; `previous` ran the last
+   * step (-1 before the first). Returns -1 to prune the run (nothing new can follow).
+   */
+  nextTask(step: number, enabled: number, previous: number, log: ExecutionLogView): number;
+}
+
+/** The per-run settings derived from the check options. */
+export interface RunSettings {
+  /** The liveness bound: steps after which the run is a `livelock` finding. */
+  readonly maxSteps: number;
+  /** The seed of `world.random()`. */
+  readonly seed: number;
+  /** `world.semantics`. */
+  readonly semantics: Semantics;
+  /** Record the event trace (off while searching, on for the reported run). */
+  readonly trace: boolean;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  /** `ok`: every task ended, no finding; `pruned`: cut by the chooser; `finding`: see `finding`. */
+  readonly status: 'ok' | 'finding' | 'pruned';
+  /** The finding, when `status` is `finding`. */
+  readonly finding: RawFinding | null;
+  /** Steps executed. */
+  readonly steps: number;
+  /** Preemptions in the run's schedule. */
+  readonly preemptions: number;
+  /** The trace, when `settings.trace`. */
+  readonly trace: TraceEvent[] | null;
+}
+
+/**
+ * Runs `scenario` once. Rejects only for a defect of the checker or a chooser error
+ * (a replay that diverges, a nondeterministic scenario); violations are findings.
+ */
+export function runSchedule(
+  scenario: Scenario,
+  chooser: Chooser,
+  log: ExecutionLog,
+  settings: RunSettings,
+): Promise<RunOutcome> {
+  return new Run(scenario, chooser, log, settings).start();
+}
+
+type Phase = 'setup' | 'tasks' | 'finally' | 'ended';
+
+/** One run: the scheduler's host. */
+class Run implements SchedulerHost {
+  readonly #scenario: Scenario;
+  readonly #chooser: Chooser;
+  readonly #log: ExecutionLog;
+  readonly #settings: RunSettings;
+  readonly #trace: TraceEvent[] | null;
+  readonly #scheduler: ControlledScheduler;
+  readonly #world: RunWorld;
+  #phase: Phase = 'setup';
+  #finding: RawFinding | null = null;
+  #fatal: { error: unknown } | null = null;
+  #resolve: ((outcome: RunOutcome) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+
+  constructor(scenario: Scenario, chooser: Chooser, log: ExecutionLog, settings: RunSettings) {
+    this.#scenario = scenario;
+    this.#chooser = chooser;
+    this.#log = log;
+    this.#settings = settings;
+    this.#trace = settings.trace ? [] : null;
+    log.reset();
+    this.#scheduler = new ControlledScheduler(this, log, this.#trace);
+    this.#world = new RunWorld(
+      this.#scheduler,
+      settings.semantics,
+      settings.seed,
+      (kind, message) => this.report(contractFinding(kind, message)),
+    );
+  }
+
+  start(): Promise<RunOutcome> {
+    return new Promise<RunOutcome>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      void this.#setup();
+    });
+  }
+
+  /** Raises a finding; the first one wins, the run ends at the end of the step. */
+  report(finding: RawFinding): void {
+    if (this.#finding === null && this.#phase !== 'ended') this.#finding = finding;
+  }
+
+  stepEnded(): void {
+    if (this.#phase !== 'tasks') return;
+    if (this.#finding === null) this.#checkInvariants();
+    if (this.#finding === null && this.#log.steps >= this.#settings.maxSteps) {
+      this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps));
+    }
+    if (this.#finding !== null) {
+      this.#end('finding');
+      return;
+    }
+    this.#next();
+  }
+
+  fatal(error: unknown): void {
+    this.#fatal ??= { error };
+    this.#end('pruned');
+  }
+
+  taskFailed(task: TaskRecord, error: unknown): void {
+    this.report(exceptionFinding(task.name, error));
+  }
+
+  stuck(task: TaskRecord | null): void {
+    if (this.#phase === 'ended') return;
+    this.report(outsideFinding(task, this.#phase === 'setup' ? 'setup' : 'finally'));
+    this.#end('finding');
+  }
+
+  async #setup(): Promise<void> {
+    try {
+      await this.#scenario.setup(this.#world);
+    } catch (error) {
+      this.report(exceptionFinding('main', error));
+    }
+    if (this.#phase !== 'setup') return;
+    if (this.#finding !== null) {
+      this.#end('finding');
+      return;
+    }
+    this.#phase = 'tasks';
+    this.#next();
+  }
+
+  /** Computes the enabled set and resumes the chosen task, or ends the run. */
+  #next(): void {
+    const tasks = this.#scheduler.tasks;
+    let enabled = 0;
+    let parked = 0;
+    for (const task of tasks) {
+      if (task.status !== 'parked') continue;
+      parked++;
+      if (task.ready === null || this.#ready(task)) enabled |= 1 << task.index;
+    }
+    if (this.#finding !== null) {
+      this.#end('finding');
+      return;
+    }
+    if (enabled === 0) {
+      if (parked === 0) return void this.#complete();
+      this.report(deadlockFinding(this.#scheduler));
+      this.#end('finding');
+      return;
+    }
+    let choice: number;
+    try {
+      const previous = this.#log.lastTask;
+      this.#log.markYield(
+        previous >= 0 &&
+          tasks[previous]!.status === 'parked' &&
+          tasks[previous]!.op.kind === 'yield',
+      );
+      choice = this.#chooser.nextTask(this.#log.steps, enabled, previous, this.#log);
+    } catch (error) {
+      this.fatal(error);
+      return;
+    }
+    if (choice < 0) {
+      this.#end('pruned');
+      return;
+    }
+    this.#log.beginStep(choice, enabled);
+    this.#scheduler.resume(tasks[choice]!);
+  }
+
+  #ready(task: TaskRecord): boolean {
+    try {
+      return task.ready!();
+    } catch (error) {
+      this.report(exceptionFinding(task.name, error));
+      return false;
+    }
+  }
+
+  #checkInvariants(): void {
+    for (const { name, predicate } of this.#world.invariants) {
+      let holds: boolean;
+      try {
+        holds = predicate();
+      } catch (error) {
+        this.report(invariantFinding(name, error));
+        return;
+      }
+      if (!holds) {
+        this.report(invariantFinding(name));
+        return;
+      }
+    }
+  }
+
+  /** Every task ended: end-of-run invariants, then the `finally` callbacks. */
+  async #complete(): Promise<void> {
+    this.#phase = 'finally';
+    this.#checkInvariants();
+    for (const fn of this.#world.finals) {
+      if (this.#finding !== null) break;
+      try {
+        await fn();
+      } catch (error) {
+        this.report(invariantFinding('finally', error));
+      }
+      if ((this.#phase as Phase) === 'ended') return;
+    }
+    this.#end(this.#finding === null ? 'ok' : 'finding');
+  }
+
+  #end(status: RunOutcome['status']): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    this.#scheduler.stop();
+    for (const task of this.#scheduler.tasks) {
+      if (task.status === 'parked') this.#log.addPending(task.index, task.op.obj, task.op.write);
+    }
+    const finding = this.#finding;
+    if (finding !== null && this.#trace !== null) {
+      const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;
+      this.#trace.push({
+        step,
+        task: 'main',
+        op: `finding.${finding.kind}`,
+        obj: '',
+        detail: finding.message,
+        type: 'note',
+      });
+    }
+    if (this.#fatal !== null) {
+      this.#reject?.(this.#fatal.error);
+      return;
+    }
+    this.#resolve?.({
+      status: finding === null ? status : 'finding',
+      finding,
+      steps: this.#log.steps,
+      preemptions: this.#log.preemptions,
+      trace: this.#trace,
+    });
+  }
+}

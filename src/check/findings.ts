@@ -1,0 +1,103 @@
+/**
+ * The findings oracle's vocabulary: how each kind of violation is worded, and its
+ * *signature* (what must stay equal for two runs to show "the same bug", used by the
+ * minimizer: the kind plus the invariant's name, the error's class or the diagnostic).
+ *
+ * | kind        | detected                                             | signature               |
+ * |-------------|------------------------------------------------------|-------------------------|
+ * | `invariant` | a predicate false after a step or at the end; a throw in `finally` | `invariant:<name>` |
+ * | `exception` | a task's function threw or rejected; a throw in setup | `exception:<class>`     |
+ * | `deadlock`  | no task enabled while some are parked                 | `deadlock`              |
+ * | `livelock`  | the run passed `maxSteps` (the liveness bound)        | `livelock`              |
+ * | `contract`  | the core's `onDiagnostic` fired                       | `contract:<diag kind>`  |
+ * | `outside`   | a task awaited something the scheduler does not own   | `outside`               |
+ */
+
+import type { ControlledScheduler, TaskRecord } from './controlled-scheduler.ts';
+import type { FindingKind } from './types.ts';
+
+/** A finding as one run detects it, before it gets a schedule and a trace. */
+export interface RawFinding {
+  /** What was violated. */
+  readonly kind: FindingKind;
+  /** One line naming the problem. */
+  readonly message: string;
+  /** What must stay equal for another run to show the same bug (see the module comment). */
+  readonly signature: string;
+}
+
+/** `Name: message` for an Error, `String(value)` otherwise. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function errorClass(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** Where a task is parked: `at wq.wait on kvm.wq`. */
+export function describeWait(task: TaskRecord): string {
+  const on = task.op.name === undefined ? '' : ` on ${task.op.name}`;
+  return `at ${task.op.kind}${on}`;
+}
+
+/** Who waits where: `'kvm' at wq.wait on kvm.wq`. */
+export function describeTask(task: TaskRecord): string {
+  return `'${task.name}' ${describeWait(task)}`;
+}
+
+/** A task threw. */
+export function exceptionFinding(task: string, error: unknown): RawFinding {
+  const message = `task '${task}' threw ${describeError(error)}`;
+  return { kind: 'exception', message, signature: `exception:${errorClass(error)}` };
+}
+
+/** An invariant was false (or threw) after a step, at the end, or in `finally`. */
+export function invariantFinding(name: string, error?: unknown): RawFinding {
+  const why = error === undefined ? '' : `: ${describeError(error)}`;
+  return {
+    kind: 'invariant',
+    message: `invariant '${name}' violated${why}`,
+    signature: `invariant:${name}`,
+  };
+}
+
+/** No task can run while some wait: who waits on what. */
+export function deadlockFinding(scheduler: ControlledScheduler): RawFinding {
+  const waiting = scheduler.tasks
+    .filter((task) => task.status === 'parked')
+    .map((task) => `'${task.name}' waits ${describeWait(task)}`);
+  return {
+    kind: 'deadlock',
+    message: `deadlock: no task can run: ${waiting.join('; ')}`,
+    signature: 'deadlock',
+  };
+}
+
+/** The run passed the liveness bound. */
+export function livelockFinding(scheduler: ControlledScheduler, maxSteps: number): RawFinding {
+  const open = scheduler.tasks.filter((task) => task.status !== 'done').map(describeTask);
+  const message =
+    `livelock: no end after ${maxSteps} steps (the liveness bound maxSteps); ` +
+    `still running: ${open.join(', ')}. A retry loop that never ends? Raise maxSteps if the run is just long`;
+  return { kind: 'livelock', message, signature: 'livelock' };
+}
+
+/** The core reported a broken contract. */
+export function contractFinding(kind: string, message: string): RawFinding {
+  return {
+    kind: 'contract',
+    message: `contract: ${kind}: ${message}`,
+    signature: `contract:${kind}`,
+  };
+}
+
+/** A task (or setup / finally) awaited something outside the scheduler. */
+export function outsideFinding(task: TaskRecord | null, phase: string): RawFinding {
+  const who = task === null ? phase : `task '${task.name}'`;
+  const after = task === null ? '' : ` after its last point, ${describeWait(task)}`;
+  const message =
+    `${who} awaited something outside the scheduler (a timer, I/O or a promise nothing resolves)` +
+    `${after}; every blocking operation must go through the Scheduler seam`;
+  return { kind: 'outside', message, signature: 'outside' };
+}

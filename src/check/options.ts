@@ -1,0 +1,186 @@
+/**
+ * The options of `check()`, their defaults and their validation. One error shape for every
+ * bad option: `check(): option 'NAME' must be ..., got VALUE` (an InvalidArgumentError).
+ */
+
+import type { Semantics } from '../core/range.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import {
+  PCT_DEPTH_DEFAULT,
+  PCT_DEPTH_MAX,
+  SCHEDULES_DFS_DEFAULT,
+  SCHEDULES_RANDOM_DEFAULT,
+  STEPS_DEFAULT,
+  STEPS_MAX,
+  TIME_LIMIT_DEFAULT_MS,
+} from './limits.ts';
+import { decodeSchedule, type Schedule } from './schedule.ts';
+import { REDUCTION_WITH_BOUND } from './strategies/dfs.ts';
+import type { StrategyName } from './strategy.ts';
+
+/** Progress of a search, passed to `onProgress`. */
+export interface CheckProgress {
+  /** The strategy running. */
+  readonly strategy: StrategyName;
+  /** Schedules run so far. */
+  readonly schedules: number;
+  /** Steps run so far. */
+  readonly steps: number;
+  /** Wall time so far, in milliseconds. */
+  readonly elapsedMs: number;
+}
+
+/** Options of `check()`. Every field is optional. */
+export interface CheckOptions {
+  /** `dfs` (exhaustive, default), `random`, `pct` or `replay` (needs `schedule`). */
+  readonly strategy?: StrategyName;
+  /** Seed of the random and PCT strategies and of `world.random()` (default 0). */
+  readonly seed?: number;
+  /** The schedule string to replay (`v1:0.1.1.2`), for `strategy: 'replay'`. */
+  readonly schedule?: string;
+  /** At most this many preemptions per schedule (CHESS style); unbounded by default. */
+  readonly preemptionBound?: number;
+  /** DPOR with sleep sets, for `dfs` (default true, false with a `preemptionBound`). */
+  readonly reduction?: boolean;
+  /** Budget of schedules (default 1,000,000 for dfs, 1,000 for random and pct). */
+  readonly maxSchedules?: number;
+  /** Steps per schedule, the liveness bound: a run past it is a `livelock` (default 10,000). */
+  readonly maxSteps?: number;
+  /** Wall-time budget in milliseconds (default 60,000). */
+  readonly timeLimitMs?: number;
+  /** Called every 1,000 schedules and once at the end. */
+  readonly onProgress?: (progress: CheckProgress) => void;
+  /** `world.semantics` and the default of `world.addressSpace()` (default `current`). */
+  readonly semantics?: Semantics;
+  /** Bug depth of PCT (default 3). */
+  readonly pctDepth?: number;
+  /** Minimize a finding before returning it (default true; not for replay). */
+  readonly minimize?: boolean;
+}
+
+/** The options with every default applied. */
+export interface Settings {
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly schedule: Schedule | undefined;
+  readonly preemptionBound: number | undefined;
+  readonly reduction: boolean;
+  readonly maxSchedules: number;
+  readonly maxSteps: number;
+  readonly timeLimitMs: number;
+  readonly onProgress: ((progress: CheckProgress) => void) | undefined;
+  readonly semantics: Semantics;
+  readonly pctDepth: number;
+  readonly minimize: boolean;
+}
+
+const STRATEGIES: readonly StrategyName[] = ['dfs', 'random', 'pct', 'replay'];
+const SEMANTICS: readonly Semantics[] = ['current', 'kernel', 'legacy-2019'];
+
+function bad(name: string, what: string, value: unknown): never {
+  throw new InvalidArgumentError(`check(): option '${name}' must be ${what}, got ${String(value)}`);
+}
+
+function integer(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    bad(name, `an integer in [${min}, ${max}]`, value);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) bad(name, `one of ${allowed.join(', ')}`, value);
+  return value as T;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') bad(name, 'a boolean', value);
+  return value;
+}
+
+/** Validates `options` and applies the defaults. @throws InvalidArgumentError */
+export function resolveOptions(options: CheckOptions = {}): Settings {
+  if (typeof options !== 'object' || options === null) bad('options', 'an object', options);
+  const strategy = oneOf('strategy', options.strategy, STRATEGIES, 'dfs');
+  if (strategy === 'replay' && typeof options.schedule !== 'string') {
+    bad(
+      'schedule',
+      "a schedule string (like 'v1:0.1.1.2') with strategy 'replay'",
+      options.schedule,
+    );
+  }
+  const schedule = options.schedule === undefined ? undefined : decodeSchedule(options.schedule);
+  const seedDefault = schedule?.seed ?? 0;
+  const seed = integer(
+    'seed',
+    options.seed,
+    -Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
+    seedDefault,
+  );
+  const exhaustive = strategy === 'dfs';
+  const timeLimitMs = options.timeLimitMs ?? TIME_LIMIT_DEFAULT_MS;
+  if (typeof timeLimitMs !== 'number' || !(timeLimitMs > 0))
+    bad('timeLimitMs', 'a positive number', timeLimitMs);
+  if (options.reduction === true && options.preemptionBound !== undefined) {
+    bad('reduction', `false with a preemptionBound (${REDUCTION_WITH_BOUND})`, options.reduction);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    bad('onProgress', 'a function', options.onProgress);
+  }
+  return {
+    strategy,
+    seed: strategy === 'replay' ? seedDefault : seed,
+    schedule,
+    preemptionBound:
+      options.preemptionBound === undefined
+        ? undefined
+        : integer('preemptionBound', options.preemptionBound, 0, 1000, 0),
+    reduction: flag(
+      'reduction',
+      options.reduction,
+      exhaustive && options.preemptionBound === undefined,
+    ),
+    maxSchedules: integer(
+      'maxSchedules',
+      options.maxSchedules,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      exhaustive ? SCHEDULES_DFS_DEFAULT : SCHEDULES_RANDOM_DEFAULT,
+    ),
+    maxSteps: integer('maxSteps', options.maxSteps, 1, STEPS_MAX, STEPS_DEFAULT),
+    timeLimitMs,
+    onProgress: options.onProgress,
+    semantics: oneOf('semantics', options.semantics, SEMANTICS, 'current'),
+    pctDepth: integer('pctDepth', options.pctDepth, 1, PCT_DEPTH_MAX, PCT_DEPTH_DEFAULT),
+    minimize: flag('minimize', options.minimize, strategy !== 'replay'),
+  };
+}
+
+/** The effective options as plain data, for `CheckResult.options` (logged first). */
+export function describeSettings(
+  settings: Settings,
+  scheduleText: string | undefined,
+): Record<string, unknown> {
+  return {
+    strategy: settings.strategy,
+    seed: settings.seed,
+    ...(scheduleText === undefined ? {} : { schedule: scheduleText }),
+    preemptionBound: settings.preemptionBound ?? null,
+    reduction: settings.reduction,
+    maxSchedules: settings.maxSchedules,
+    maxSteps: settings.maxSteps,
+    timeLimitMs: settings.timeLimitMs,
+    semantics: settings.semantics,
+    pctDepth: settings.pctDepth,
+    minimize: settings.minimize,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * A schedule as data: the task chosen at every step of a run, and the seed of
+ * `world.random()`. It has a compact, versioned, printable encoding:
+ *
+ * | string             | choices     | seed |
+ * |--------------------|-------------|------|
+ * | `v1:`              | none        | 0    |
+ * | `v1:0.1.1.2`       | 0, 1, 1, 2  | 0    |
+ * | `v1:0.1.1.2;seed=7`| 0, 1, 1, 2  | 7    |
+ *
+ * A task is named by its index in spawn order. Every step is listed (even a step with a
+ * single runnable task), so a replay that diverges is detected at the step it diverges.
+ * `decodeSchedule(encodeSchedule(s))` equals `s` (tested).
+ */
+
+import { InvalidArgumentError } from '../errors.ts';
+import { STEPS_MAX, TASKS_MAX } from './limits.ts';
+
+/** The version prefix of the encoding. */
+export const SCHEDULE_VERSION = 'v1';
+
+/** A schedule: the task index chosen at each step, and the seed of `world.random()`. */
+export interface Schedule {
+  /** The task index (spawn order) chosen at each step, from step 0. */
+  readonly choices: readonly number[];
+  /** The seed of `world.random()` for the run. */
+  readonly seed: number;
+}
+
+/** Encodes a schedule as `v1:<choices joined by '.'>[;seed=<n>]`. Pairs with {@link decodeSchedule}. */
+export function encodeSchedule(schedule: Schedule): string {
+  const body = `${SCHEDULE_VERSION}:${schedule.choices.join('.')}`;
+  return schedule.seed === 0 ? body : `${body};seed=${schedule.seed}`;
+}
+
+/**
+ * Decodes a schedule string. Pairs with {@link encodeSchedule}.
+ * @throws InvalidArgumentError for a malformed string or an unknown version.
+ */
+export function decodeSchedule(text: string): Schedule {
+  const bad = (why: string): never => {
+    throw new InvalidArgumentError(`schedule '${text}': ${why} (expected e.g. 'v1:0.1.1.2')`);
+  };
+  const colon = text.indexOf(':');
+  if (colon < 0) bad('no version prefix');
+  const version = text.slice(0, colon);
+  if (version !== SCHEDULE_VERSION) bad(`unknown version '${version}'`);
+  const [body = '', ...suffixes] = text.slice(colon + 1).split(';');
+  let seed = 0;
+  for (const suffix of suffixes) {
+    const match = /^seed=(-?\d+)$/.exec(suffix);
+    if (match === null) bad(`unknown suffix '${suffix}'`);
+    seed = Number(match?.[1]);
+    if (!Number.isSafeInteger(seed)) bad('seed is not a safe integer');
+  }
+  const parts = body === '' ? [] : body.split('.');
+  if (parts.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);
+  const choices: number[] = [];
+  for (const part of parts) {
+    const choice = /^\d{1,2}$/.test(part) ? Number(part) : -1;
+    if (choice < 0 || choice >= TASKS_MAX)
+      bad(`'${part}' is not a task index in [0, ${TASKS_MAX})`);
+    choices.push(choice);
+  }
+  return { choices, seed };
+}

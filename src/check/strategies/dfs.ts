@@ -1,0 +1,172 @@
+/**
+ * Exhaustive, stateless depth-first search over scheduling choices, with optional dynamic
+ * partial-order reduction (DPOR, `dpor.ts`) plus sleep sets, and an optional CHESS-style
+ * preemption bound.
+ *
+ * The schedule tree is plain data (loom's `Path`): one node per step of the current run,
+ * each with the tasks enabled there, the one chosen, the *backtrack* set (to explore), the
+ * *done* set (explored) and the *sleep* set (provably redundant here). A run replays the
+ * prefix of nodes below the branch point, then extends the stack with new nodes; after the
+ * run, DPOR adds backtrack points at the races it saw, and the deepest node with an
+ * unexplored backtrack choice becomes the next branch point. No node left: complete.
+ *
+ * | node field  | plain DFS            | with reduction                                   |
+ * |-------------|----------------------|--------------------------------------------------|
+ * | backtrack   | every allowed task   | the first choice, then what races add            |
+ * | sleep       | empty                | tasks explored at the parent, independent of the parent's step |
+ *
+ * Sleep sets carry each sleeping task's accesses (recorded when it ran from that node); a
+ * run whose every enabled task sleeps is pruned (`-1`). With a preemption bound (plain DFS
+ * only: see {@link REDUCTION_WITH_BOUND}), a choice that would exceed it is not allowed.
+ */
+
+import { assertInternal, InvalidArgumentError, StateError } from '../../errors.ts';
+import { dependent, type ExecutionLogView, stepAccesses } from '../execution-log.ts';
+import { continueOrLowest, type Strategy, type StrategyName } from '../strategy.ts';
+import { RaceDetector } from './dpor.ts';
+
+/** Why reduction and a preemption bound are not combined. */
+export const REDUCTION_WITH_BOUND =
+  'reduction (DPOR) and a preemption bound cannot be combined: their naive combination ' +
+  'misses schedules within the bound (Coons, Musuvathi & McKinley, OOPSLA 2013); ' +
+  'use reduction: false with preemptionBound';
+
+/** Options of the exhaustive search. */
+export interface DfsOptions {
+  /** DPOR with sleep sets. */
+  readonly reduction: boolean;
+  /** At most this many preemptions per schedule; undefined = unbounded. */
+  readonly preemptionBound: number | undefined;
+}
+
+/** Exhaustive search (see the module comment). */
+export class DfsStrategy implements Strategy {
+  readonly name: StrategyName = 'dfs';
+  readonly #reduction: boolean;
+  readonly #bound: number;
+  readonly #enabled: number[] = [];
+  readonly #chosen: number[] = [];
+  readonly #backtrack: number[] = [];
+  readonly #done: number[] = [];
+  readonly #sleep: number[] = [];
+  readonly #preempt: number[] = [];
+  /** `#access[d][t]`: the accesses of task t's step from node d (t done or asleep there). */
+  readonly #access: (number[] | undefined)[][] = [];
+  readonly #races = new RaceDetector();
+  #depth = 0;
+  #branch = 0;
+  #started = false;
+  #complete = false;
+
+  /** @throws InvalidArgumentError for reduction together with a preemption bound. */
+  constructor(options: DfsOptions) {
+    if (options.reduction && options.preemptionBound !== undefined) {
+      throw new InvalidArgumentError(REDUCTION_WITH_BOUND);
+    }
+    this.#reduction = options.reduction;
+    this.#bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
+  }
+
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  newExecution(): boolean {
+    if (!this.#started) return (this.#started = true);
+    return !this.#complete;
+  }
+
+  nextTask(step: number, enabled: number, previous: number, log: ExecutionLogView): number {
+    if (step < this.#depth) {
+      if (this.#enabled[step] !== enabled) {
+        throw new StateError(
+          `scenario is not deterministic: at step ${step} the runnable set differs from an earlier ` +
+            'run of the same schedule (state shared between runs? Math.random? the clock?)',
+        );
+      }
+      return this.#chosen[step]!;
+    }
+    assertInternal(step === this.#depth, `dfs node ${step} skipped (depth ${this.#depth})`);
+    const preempt = step === 0 ? 0 : this.#preempt[step - 1]! + (this.#preempted(step - 1) ? 1 : 0);
+    this.#enabled[step] = enabled;
+    this.#preempt[step] = preempt;
+    if (this.#reduction) this.#access[step] = [];
+    this.#sleep[step] = this.#reduction && step > 0 ? this.#childSleep(step - 1, log) : 0;
+    this.#depth = step + 1;
+    const allowed = this.#allowed(step) & ~this.#sleep[step]!;
+    if (allowed === 0) {
+      this.#chosen[step] = -1;
+      this.#backtrack[step] = 0;
+      this.#done[step] = 0;
+      return -1;
+    }
+    const choice = continueOrLowest(allowed, previous);
+    this.#chosen[step] = choice;
+    this.#done[step] = 1 << choice;
+    this.#backtrack[step] = this.#reduction ? 1 << choice : allowed;
+    return choice;
+  }
+
+  endExecution(log: ExecutionLogView): void {
+    if (this.#reduction) {
+      for (let d = this.#branch; d < log.steps; d++)
+        this.#access[d]![this.#chosen[d]!] = stepAccesses(log, d);
+      this.#races.analyze(log, (i, initials) => this.#addAt(i, initials));
+    }
+    for (let d = this.#depth - 1; d >= 0; d--) {
+      const rest = this.#backtrack[d]! & ~this.#done[d]! & ~this.#sleep[d]! & this.#allowed(d);
+      if (rest === 0) continue;
+      const choice = continueOrLowest(rest, d === 0 ? -1 : this.#chosen[d - 1]!);
+      this.#chosen[d] = choice;
+      this.#done[d]! |= 1 << choice;
+      this.#depth = d + 1;
+      this.#branch = d;
+      return;
+    }
+    this.#depth = 0;
+    this.#complete = true;
+  }
+
+  /** True when the step at node `d` switched away from a task that could continue. */
+  #preempted(d: number): boolean {
+    if (d === 0) return false;
+    const previous = this.#chosen[d - 1]!;
+    return previous !== this.#chosen[d] && (this.#enabled[d]! & (1 << previous)) !== 0;
+  }
+
+  /** The choices at node `d` within the preemption bound. */
+  #allowed(d: number): number {
+    const enabled = this.#enabled[d]!;
+    if (d === 0 || this.#preempt[d]! < this.#bound) return enabled;
+    const previous = this.#chosen[d - 1]!;
+    return (enabled & (1 << previous)) !== 0 ? 1 << previous : enabled;
+  }
+
+  /** The sleep set of the child of node `d` (its step is complete in `log`). */
+  #childSleep(d: number, log: ExecutionLogView): number {
+    const chosen = this.#chosen[d]!;
+    const stepAccess = stepAccesses(log, d);
+    this.#access[d]![chosen] = stepAccess;
+    let sleep = 0;
+    for (
+      let rest = (this.#sleep[d]! | this.#done[d]!) & ~(1 << chosen);
+      rest !== 0;
+      rest &= rest - 1
+    ) {
+      const task = 31 - Math.clz32(rest & -rest);
+      const access = this.#access[d]![task];
+      if (access === undefined || dependent(access, stepAccess)) continue;
+      sleep |= 1 << task;
+      this.#access[d + 1]![task] = access;
+    }
+    return sleep;
+  }
+
+  /** Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there. */
+  #addAt(i: number, initials: number): void {
+    if ((initials & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
+    const enabled = this.#enabled[i]!;
+    const candidates = initials & enabled;
+    this.#backtrack[i]! |= candidates === 0 ? enabled : candidates & -candidates;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * What a scenario sees: {@link World}, handed to `setup(world)` once per run, and
+ * {@link defineScenario}. Everything the world hands out is bound to the run's controlled
+ * scheduler, so `sync/` primitives and the core run under the checker unchanged.
+ *
+ * A scenario's `setup` must build all of its state from `world` (a fresh world per run:
+ * the search is stateless, it re-runs the scenario from scratch for every schedule), must
+ * not block (no scheduling point outside a task), and must be deterministic: randomness
+ * comes from `world.random()`, never `Math.random`.
+ */
+
+import { AddressSpace, type AddressSpaceOptions } from '../core/address-space.ts';
+import type { Diagnostic, DiagnosticKind } from '../core/diagnostics.ts';
+import type { Semantics } from '../core/range.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { type Scheduler, yieldNow } from '../sched/scheduler.ts';
+import { Mutex } from '../sync/mutex.ts';
+import { RwSemaphore } from '../sync/rwsem.ts';
+import { Shared } from '../sync/shared.ts';
+import { SpinLock } from '../sync/spinlock.ts';
+import { Srcu } from '../sync/srcu.ts';
+import { WaitQueue } from '../sync/wait-queue.ts';
+import type { ControlledScheduler } from './controlled-scheduler.ts';
+import { SeededRandom } from './prng.ts';
+
+/** A scenario: a name and a `setup` that builds the state and spawns the tasks. */
+export interface Scenario {
+  /** A short name, for reports (`seed-2019`, `lost-update`). */
+  readonly name: string;
+  /** What the scenario shows, for reports. */
+  readonly description?: string;
+  /** Builds the run's state from `world` and spawns its tasks; called once per run. */
+  setup(world: World): void | Promise<void>;
+}
+
+/** The scenario's view of one run (see the module comment). */
+export interface World {
+  /** The run's controlled scheduler, for code that takes a `Scheduler`. */
+  readonly scheduler: Scheduler;
+  /** The semantics the check runs under (the `semantics` option, default `current`). */
+  readonly semantics: Semantics;
+  /** Adds a task, parked at a `spawn` point until the checker first chooses it. */
+  spawn(name: string, fn: () => unknown): void;
+  /** A sleeping lock (`struct mutex`) under this run's scheduler. */
+  mutex(name?: string): Mutex;
+  /** A spin lock (`spinlock_t`) under this run's scheduler. */
+  spinLock(name?: string): SpinLock;
+  /** A wait queue (`wait_queue_head_t`) under this run's scheduler. */
+  waitQueue(name?: string): WaitQueue;
+  /** An SRCU domain (`struct srcu_struct`) under this run's scheduler. */
+  srcu(name?: string): Srcu;
+  /** A reader/writer semaphore (`struct rw_semaphore`) under this run's scheduler. */
+  rwsem(name?: string): RwSemaphore;
+  /** A shared cell: `load()`/`store()` are scheduling points, `.value` is not. */
+  shared<T>(initial: T, name?: string): Shared<T>;
+  /** An explicit scheduling point (`cond_resched()`). */
+  yieldNow(): Promise<void>;
+  /**
+   * The core under this run's scheduler: semantics default to `world.semantics`; every
+   * diagnostic is a `contract` finding (and is passed on to `options.onDiagnostic`).
+   */
+  addressSpace(options?: WorldAddressSpaceOptions): AddressSpace;
+  /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
+  random(): number;
+  /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
+  invariant(name: string, predicate: () => boolean): void;
+  /** Runs `fn` once every task has ended; a throw is a finding. */
+  finally(fn: () => void | Promise<void>): void;
+}
+
+/** Options of `world.addressSpace()`: the core's, without the scheduler (the run's). */
+export interface WorldAddressSpaceOptions extends Omit<AddressSpaceOptions, 'scheduler'> {
+  /**
+   * Diagnostic kinds that are not findings in this scenario (they still reach the trace, as
+   * the core notes them, and `onDiagnostic`): for a scenario that reproduces a subscriber the
+   * kernel warns about on purpose, as the seed thread's B (a failing start with an end).
+   */
+  readonly tolerate?: readonly DiagnosticKind[];
+}
+
+/** An invariant registered by a scenario. */
+export interface InvariantEntry {
+  /** Its name, quoted in the finding. */
+  readonly name: string;
+  /** True while it holds. */
+  readonly predicate: () => boolean;
+}
+
+/**
+ * Declares a scenario (an identity function that checks its shape).
+ * @throws InvalidArgumentError when `name` is empty or `setup` is not a function.
+ */
+export function defineScenario(scenario: Scenario): Scenario {
+  if (typeof scenario?.name !== 'string' || scenario.name === '') {
+    throw new InvalidArgumentError('defineScenario(): name must be a non-empty string');
+  }
+  if (typeof scenario.setup !== 'function') {
+    throw new InvalidArgumentError(`defineScenario('${scenario.name}'): setup must be a function`);
+  }
+  return scenario;
+}
+
+/** Where the world sends the core's contract diagnostics (a `contract` finding). */
+export type ContractSink = (kind: string, message: string) => void;
+
+/** The world of one run. */
+export class RunWorld implements World {
+  readonly scheduler: ControlledScheduler;
+  readonly semantics: Semantics;
+  /** Invariants registered so far. */
+  readonly invariants: InvariantEntry[] = [];
+  /** `finally` callbacks registered so far. */
+  readonly finals: (() => void | Promise<void>)[] = [];
+  readonly #random: SeededRandom;
+  readonly #counts = new Map<string, number>();
+  readonly #onContract: ContractSink;
+
+  constructor(
+    scheduler: ControlledScheduler,
+    semantics: Semantics,
+    seed: number,
+    onContract: ContractSink,
+  ) {
+    this.scheduler = scheduler;
+    this.semantics = semantics;
+    this.#random = new SeededRandom(seed);
+    this.#onContract = onContract;
+  }
+
+  spawn(name: string, fn: () => unknown): void {
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidArgumentError('world.spawn(): name must be a non-empty string');
+    }
+    if (typeof fn !== 'function')
+      throw new InvalidArgumentError(`world.spawn('${name}'): fn must be a function`);
+    this.scheduler.spawn(name, fn);
+  }
+
+  mutex(name?: string): Mutex {
+    return new Mutex({ scheduler: this.scheduler, name: this.label('mutex', name) });
+  }
+
+  spinLock(name?: string): SpinLock {
+    return new SpinLock({ scheduler: this.scheduler, name: this.label('spinlock', name) });
+  }
+
+  waitQueue(name?: string): WaitQueue {
+    return new WaitQueue({ scheduler: this.scheduler, name: this.label('wq', name) });
+  }
+
+  srcu(name?: string): Srcu {
+    return new Srcu({ scheduler: this.scheduler, name: this.label('srcu', name) });
+  }
+
+  rwsem(name?: string): RwSemaphore {
+    return new RwSemaphore({ scheduler: this.scheduler, name: this.label('rwsem', name) });
+  }
+
+  shared<T>(initial: T, name?: string): Shared<T> {
+    return new Shared(initial, { scheduler: this.scheduler, name: this.label('cell', name) });
+  }
+
+  yieldNow(): Promise<void> {
+    return yieldNow(this.scheduler);
+  }
+
+  addressSpace(options: WorldAddressSpaceOptions = {}): AddressSpace {
+    const { tolerate = [], onDiagnostic: forward, ...core } = options;
+    const sink = this.#onContract;
+    return new AddressSpace({
+      ...core,
+      semantics: options.semantics ?? this.semantics,
+      scheduler: this.scheduler,
+      onDiagnostic: (diagnostic: Diagnostic) => {
+        if (!tolerate.includes(diagnostic.kind)) sink(diagnostic.kind, diagnostic.message);
+        forward?.(diagnostic);
+      },
+    });
+  }
+
+  random(): number {
+    return this.#random.next();
+  }
+
+  invariant(name: string, predicate: () => boolean): void {
+    if (typeof predicate !== 'function') {
+      throw new InvalidArgumentError(`world.invariant('${name}'): predicate must be a function`);
+    }
+    this.invariants.push({ name, predicate });
+  }
+
+  finally(fn: () => void | Promise<void>): void {
+    if (typeof fn !== 'function')
+      throw new InvalidArgumentError('world.finally(): fn must be a function');
+    this.finals.push(fn);
+  }
+
+  /** `name`, or a default label numbered per kind (`mutex1`, `mutex2`...). */
+  protected label(kind: string, name: string | undefined): string {
+    if (name !== undefined) return name;
+    const n = (this.#counts.get(kind) ?? 0) + 1;
+    this.#counts.set(kind, n);
+    return `${kind}${n}`;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Goal: a schedule string round-trips, and malformed strings are refused with a diagnosis.
+ * Method: fast-check over choice lists and seeds; hand-picked bad strings.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { TASKS_MAX } from '../../src/check/limits.ts';
+import { decodeSchedule, encodeSchedule } from '../../src/check/schedule.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
+
+describe('schedule encoding', () => {
+  it('round-trips every schedule', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: TASKS_MAX - 1 }), { maxLength: 200 }),
+        fc.integer({ min: -1e9, max: 1e9 }),
+        (choices, seed) => {
+          const text = encodeSchedule({ choices, seed });
+          assert.deepEqual(decodeSchedule(text), { choices, seed });
+        },
+      ),
+      { seed: 0x5eed, numRuns: 300 },
+    );
+  });
+
+  it('is compact and versioned', () => {
+    assert.equal(encodeSchedule({ choices: [0, 1, 1, 2], seed: 0 }), 'v1:0.1.1.2');
+    assert.equal(encodeSchedule({ choices: [0, 1], seed: 7 }), 'v1:0.1;seed=7');
+    assert.equal(encodeSchedule({ choices: [], seed: 0 }), 'v1:');
+  });
+
+  it('refuses malformed strings', () => {
+    for (const bad of [
+      '0.1.2',
+      'v2:0.1',
+      'v1:0..1',
+      'v1:a',
+      'v1:0.99',
+      'v1:0;x=1',
+      'v1:1;seed=x',
+    ]) {
+      assert.throws(() => decodeSchedule(bad), InvalidArgumentError, bad);
+    }
+  });
+});
