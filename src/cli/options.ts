@@ -1,0 +1,103 @@
+/**
+ * The command line's option values: their parsers (each rejects a bad value with a one-line
+ * {@link InvalidArgumentError} that says what is expected) and the names the checker takes.
+ */
+
+import { InvalidArgumentError } from '../errors.ts';
+
+/** Exit code: no finding. */
+export const EXIT_OK = 0;
+/** Exit code: a finding (a bug in the scenario's code, shown with its schedule). */
+export const EXIT_FINDING = 1;
+/** Exit code: a user's mistake (bad usage, unknown scenario, unreadable file, bad value). */
+export const EXIT_USAGE = 2;
+/** Exit code: a defect of mmu-notifier itself (an internal error, printed with its stack). */
+export const EXIT_INTERNAL = 3;
+
+/** The `--semantics` values. */
+export const SEMANTICS = ['current', 'kernel', 'legacy-2019'] as const;
+/** The `--strategy` values of `check` (replay has its own command). */
+export const STRATEGIES = ['dfs', 'random', 'pct'] as const;
+
+/** Largest value accepted for a count option. */
+export const COUNT_MAX = 1_000_000_000;
+
+/** What the options of `check` and `replay` parse to (all optional: unset means default). */
+export interface CliCheckOptions {
+  readonly semantics?: (typeof SEMANTICS)[number];
+  readonly strategy?: (typeof STRATEGIES)[number];
+  readonly seed?: number;
+  readonly preemptionBound?: number;
+  readonly maxSchedules?: number;
+  readonly maxSteps?: number;
+  readonly timeLimit?: number;
+  readonly json?: boolean;
+  readonly trace?: string;
+  readonly report?: string;
+  readonly progress?: boolean;
+}
+
+function integer(text: string, what: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed))
+    throw new InvalidArgumentError(`${what} must be an integer, got '${text}'`);
+  const n = Number(trimmed);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`${what} must be between ${min} and ${max}, got '${text}'`);
+  }
+  return n;
+}
+
+/** `--seed <n>`: any safe integer >= 0. */
+export function parseSeed(text: string): number {
+  return integer(text, 'the seed', 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** `--preemption-bound <n>`: 0 or more. */
+export function parsePreemptionBound(text: string): number {
+  return integer(text, 'the preemption bound', 0, 1000);
+}
+
+/** `--max-schedules <n>`, `--max-steps <n>`: 1 or more. */
+export function parseCount(what: string): (text: string) => number {
+  return (text) => integer(text, what, 1, COUNT_MAX);
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+
+/** `--time-limit <duration>`: milliseconds, or a number with `ms`, `s` or `m` (`30s`). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (match === null) {
+    throw new InvalidArgumentError(
+      `the time limit must be a duration like 500ms, 30s or 2m, got '${text}'`,
+    );
+  }
+  const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+  if (ms < 1 || ms > 24 * 3_600_000) {
+    throw new InvalidArgumentError(`the time limit must be between 1ms and 24h, got '${text}'`);
+  }
+  return ms;
+}
+
+/**
+ * The checker's options from the command line's, over a scenario's defaults: what the user
+ * typed wins, then the library entry's defaults, then the checker's own.
+ */
+export function checkOptionsFrom(
+  cli: CliCheckOptions,
+  defaults: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('semantics', cli.semantics);
+  set('strategy', cli.strategy);
+  set('seed', cli.seed);
+  set('preemptionBound', cli.preemptionBound);
+  set('maxSchedules', cli.maxSchedules);
+  set('maxSteps', cli.maxSteps);
+  set('timeLimitMs', cli.timeLimit);
+  return out;
+}

@@ -1,0 +1,164 @@
+/**
+ * The command line's grammar (commander): commands, options, value parsers, and the help of
+ * each command with an example. Parsing only: the actions live in `commands.ts`.
+ */
+
+import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { MmuNotifierError } from '../errors.ts';
+import { type CliIo, checkCommand, listCommand, replayCommand } from './commands.ts';
+import {
+  type CliCheckOptions,
+  parseCount,
+  parseDuration,
+  parsePreemptionBound,
+  parseSeed,
+  SEMANTICS,
+  STRATEGIES,
+} from './options.ts';
+
+/** Where an action leaves its exit code (commander's actions return nothing). */
+export interface ExitBox {
+  code: number;
+}
+
+/** Adapts a parser that throws our error to commander's (which names the option). */
+function parser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof MmuNotifierError) throw new CommanderArgumentError(error.message);
+      throw error;
+    }
+  };
+}
+
+function examples(lines: readonly string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+const semanticsOption = (): Option =>
+  new Option('--semantics <name>', 'the core semantics to run under').choices(SEMANTICS);
+const traceOption = (): Option =>
+  new Option('--trace <file>', 'write a Chrome trace (Perfetto, chrome://tracing)');
+const reportOption = (): Option =>
+  new Option('--report <file>', 'write a self-contained HTML report');
+const jsonOption = (): Option =>
+  new Option('--json', 'print the result object as JSON (and nothing else)');
+
+function checkCommandSpec(io: CliIo, box: ExitBox): Command {
+  return new Command('check')
+    .description('explore the interleavings of a scenario (a library name or a .ts file)')
+    .argument('<scenario>', "a name from 'mmu-notifier list', or a path to a scenario file")
+    .addOption(semanticsOption())
+    .addOption(new Option('--strategy <name>', 'how to explore').choices(STRATEGIES))
+    .addOption(
+      new Option('--seed <n>', 'seed of random and pct, and of world.random()').argParser(
+        parser(parseSeed),
+      ),
+    )
+    .addOption(
+      new Option('--preemption-bound <n>', 'at most n preemptions per schedule').argParser(
+        parser(parsePreemptionBound),
+      ),
+    )
+    .addOption(
+      new Option('--max-schedules <n>', 'budget of schedules').argParser(
+        parser(parseCount('--max-schedules')),
+      ),
+    )
+    .addOption(
+      new Option('--max-steps <n>', 'steps per schedule (the liveness bound)').argParser(
+        parser(parseCount('--max-steps')),
+      ),
+    )
+    .addOption(
+      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m').argParser(
+        parser(parseDuration),
+      ),
+    )
+    .addOption(jsonOption())
+    .addOption(traceOption())
+    .addOption(reportOption())
+    .option('--no-progress', 'no progress bar (there is none anyway off a terminal or in CI)')
+    .addHelpText(
+      'after',
+      examples([
+        'mmu-notifier check seed-2019 --semantics legacy-2019 --report report.html',
+        'mmu-notifier check ./my-scenario.ts --strategy random --seed 7 --max-schedules 5000',
+      ]),
+    )
+    .action(async (scenario: string, options: CliCheckOptions) => {
+      box.code = await checkCommand(io, scenario, options);
+    });
+}
+
+function replayCommandSpec(io: CliIo, box: ExitBox): Command {
+  return new Command('replay')
+    .description(
+      're-run one schedule of a scenario and print its trace (exit 1 if it ends in a finding)',
+    )
+    .argument('<scenario>', "a name from 'mmu-notifier list', or a path to a scenario file")
+    .argument('<schedule>', "a schedule string from a finding, like 'v1:0.1.1.0'")
+    .addOption(semanticsOption())
+    .addOption(
+      new Option('--max-steps <n>', 'steps per schedule').argParser(
+        parser(parseCount('--max-steps')),
+      ),
+    )
+    .addOption(jsonOption())
+    .addOption(traceOption())
+    .addOption(reportOption())
+    .addHelpText(
+      'after',
+      examples([
+        "mmu-notifier replay seed-2019 'v1:0.1.1.0' --semantics legacy-2019 --trace seed.trace.json",
+      ]),
+    )
+    .action(async (scenario: string, schedule: string, options: CliCheckOptions) => {
+      box.code = await replayCommand(io, scenario, schedule, options);
+    });
+}
+
+function listCommandSpec(io: CliIo, box: ExitBox): Command {
+  return new Command('list')
+    .description('list the scenarios of the library')
+    .addOption(new Option('--json', 'print an array of { name, description, expect }'))
+    .addHelpText('after', examples(['mmu-notifier list', 'mmu-notifier list --json']))
+    .action(async (options: { json?: boolean }) => {
+      box.code = await listCommand(io, options.json === true);
+    });
+}
+
+/** The whole program, writing to `io`, with commander's exits turned into exceptions. */
+export function buildProgram(io: CliIo, box: ExitBox, version: string): Command {
+  const program = new Command('mmu-notifier')
+    .description('Check the interleavings of Linux MMU notifier scenarios, and show what breaks.')
+    .version(version, '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      outputError: (text, write) => {
+        const line = text.trim().split('\n')[0] ?? text;
+        write(`mmu-notifier: ${line} (see 'mmu-notifier --help')\n`);
+      },
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      examples([
+        'mmu-notifier list',
+        'mmu-notifier check seed-2019 --semantics legacy-2019',
+        "mmu-notifier replay seed-2019 'v1:0.1.1.0' --semantics legacy-2019",
+      ]),
+    );
+  for (const spec of [
+    checkCommandSpec(io, box),
+    replayCommandSpec(io, box),
+    listCommandSpec(io, box),
+  ]) {
+    program.addCommand(spec.exitOverride().configureOutput(program.configureOutput()));
+  }
+  return program;
+}
