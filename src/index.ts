@@ -1,0 +1,168 @@
+/**
+ * The package root of `mmu-notifier`: the public API, re-exported by name.
+ * Layers: the scheduling seam (`sched/`), the primitives (`sync/`), the typed errors, and
+ * the notifier core (`core/`). The checker, the kernel model and the CLI add theirs below.
+ */
+
+// checker
+export { check } from './check/check.ts';
+export {
+  MINIMIZE_SCHEDULES_MAX,
+  PCT_DEPTH_DEFAULT,
+  SCHEDULES_DFS_DEFAULT,
+  SCHEDULES_RANDOM_DEFAULT,
+  STEPS_DEFAULT,
+  STEPS_MAX,
+  TASKS_MAX,
+  TIME_LIMIT_DEFAULT_MS,
+} from './check/limits.ts';
+export type { CheckOptions, CheckProgress } from './check/options.ts';
+export type { Schedule } from './check/schedule.ts';
+export { decodeSchedule, encodeSchedule, SCHEDULE_VERSION } from './check/schedule.ts';
+export type { SeedScenarioOptions } from './check/seed-scenario.ts';
+export { seedCoreScenario, seedScenarioOnCore } from './check/seed-scenario.ts';
+export type { StrategyName } from './check/strategy.ts';
+export type { CheckResult, CheckStats, Finding, FindingKind, TraceEvent } from './check/types.ts';
+export type { Scenario, World, WorldAddressSpaceOptions } from './check/world.ts';
+export { defineScenario } from './check/world.ts';
+// The notifier core.
+export type { AddressSpaceOptions, SubscribeOptions } from './core/address-space.ts';
+export { AddressSpace, NOTIFIER_USERS_MAX, NOTIFIERS_MAX } from './core/address-space.ts';
+export type { CoreNoteKind } from './core/core-state.ts';
+export type { Diagnostic, DiagnosticHook, DiagnosticKind } from './core/diagnostics.ts';
+export { IN_FLIGHT_MAX } from './core/in-flight.ts';
+export type { IntervalTreeNode } from './core/interval-tree.ts';
+export { IntervalTree } from './core/interval-tree.ts';
+export type { EndFn } from './core/invalidation.ts';
+export { Invalidation } from './core/invalidation.ts';
+export type {
+  MmuIntervalNotifier,
+  MmuIntervalNotifierOps,
+  MmuNotifier,
+  MmuNotifierOps,
+} from './core/ops.ts';
+export type { MmuNotifierRange, MmuNotifyEvent, Semantics } from './core/range.ts';
+export { ADDRESS_END, describeRange, EAGAIN, MMU_NOTIFY_EVENTS } from './core/range.ts';
+// Errors.
+export type { ErrorCode } from './errors.ts';
+export {
+  InternalError,
+  InvalidArgumentError,
+  LockStateError,
+  MmuNotifierError,
+  OverflowError,
+  ReleasedError,
+  SleepInAtomicError,
+  StateError,
+} from './errors.ts';
+// model
+export { EBUSY, EFAULT, EINVAL, ENOENT, EPERM } from './model/errno.ts';
+export type { HmmPfn, HmmRange } from './model/hmm.ts';
+export { HMM_WALK_RESTARTS_MAX, hmmRangeFault } from './model/hmm.ts';
+export type { MigrateResult } from './model/hmm-migrate.ts';
+export { DmirrorDevice, dmirrorMigrateToDevice } from './model/hmm-migrate.ts';
+export type { DmirrorBugs, DmirrorCmdResult, DmirrorEntry } from './model/hmm-mirror.ts';
+export {
+  DMIRROR_FAULT_PAGES,
+  DMIRROR_FAULT_TRIES_MAX,
+  Dmirror,
+  dmirrorMinOps,
+} from './model/hmm-mirror.ts';
+export {
+  dmirrorSnapshot,
+  HMM_DMIRROR_PROT,
+  SNAPSHOT_CHUNK_PAGES,
+  SNAPSHOT_TRIES_MAX,
+} from './model/hmm-snapshot.ts';
+export type { KvmOptions, Memslot, PfnCache, Spte } from './model/kvm.ts';
+export { INVALID_GPA, Kvm } from './model/kvm.ts';
+export type { KvmFaultOptions } from './model/kvm-fault.ts';
+export {
+  KVM_FAULT_RETRIES_MAX,
+  kvmGpcInit,
+  kvmGpcRefresh,
+  kvmSetMemslots,
+  kvmVcpuFault,
+} from './model/kvm-fault.ts';
+export { kvmMmuNotifierOps } from './model/kvm-notifier.ts';
+export type { Mirror, MirrorMapping } from './model/mirror.ts';
+export type { MmOptions } from './model/mm.ts';
+export { Mm, TASK_SIZE } from './model/mm.ts';
+export {
+  cpuRead,
+  cpuWrite,
+  exitMmap,
+  madviseDontneed,
+  migratePage,
+  mmgetNotZero,
+  mmput,
+  mprotect,
+  munmap,
+  notifierRange,
+} from './model/mm-ops.ts';
+export type { DevicePagemap, InflightInvalidation, Pte } from './model/mm-types.ts';
+export {
+  checkMirrorsEqualPrimary,
+  checkNoFreedPfn,
+  checkPairing,
+  checkQuietInsideInvalidation,
+  installMonitors,
+} from './model/monitors.ts';
+export type { OdpMr } from './model/odp.ts';
+export {
+  ODP_FAULT_TRIES_MAX,
+  OdpUmem,
+  odpIntervalOps,
+  odpPageFault,
+  odpRevokeMr,
+} from './model/odp.ts';
+export { ODP_FAULT_RETRIES_MAX, Odp2019, odp2019Fault, odp2019Ops } from './model/odp-2019.ts';
+export type { OomReaperOptions, OomReapResult } from './model/oom-reaper.ts';
+export {
+  MAX_OOM_REAP_RETRIES,
+  oomReapTask,
+  oomReapTaskMm,
+  oomReapTaskMmPass,
+} from './model/oom-reaper.ts';
+export type { PageKind } from './model/page-alloc.ts';
+export { PAGE_SIZE, PAGES_MAX, PageAllocator } from './model/page-alloc.ts';
+export { FILE_PAGES_MAX, PageCache } from './model/page-cache.ts';
+export type { Prot, Vma, VmaSpec } from './model/vma.ts';
+export { VMAS_MAX, VmaList, vmaIsAnonymous } from './model/vma.ts';
+export { Word } from './model/word.ts';
+export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
+export { findScenario, scenarioLibrary } from './scenarios/index.ts';
+export type { SeedOptions } from './scenarios/seed.ts';
+export { seed2019, seedScenario } from './scenarios/seed.ts';
+// The scheduling seam.
+export type { Op, Scheduler, TraceNote } from './sched/scheduler.ts';
+export { defaultScheduler, EventLoopScheduler, yieldNow } from './sched/scheduler.ts';
+// Primitives.
+export { Mutex } from './sync/mutex.ts';
+export type { SyncOptions } from './sync/options.ts';
+export { RwSemaphore } from './sync/rwsem.ts';
+export { Shared } from './sync/shared.ts';
+export { SpinLock } from './sync/spinlock.ts';
+export { Srcu } from './sync/srcu.ts';
+export { WaitQueue } from './sync/wait-queue.ts';
+// trace
+export type { ChromeTrace, ChromeTraceEvent } from './trace/chrome-trace.ts';
+export { chromeTraceJson, STEP_US, toChromeTrace } from './trace/chrome-trace.ts';
+export { VALIDATE_PROBLEMS_MAX, validateChromeTrace } from './trace/chrome-validate.ts';
+export { escapeXml } from './trace/escape.ts';
+export type { ReportOptions } from './trace/report.ts';
+export { REPORT_TIMELINE_EVENTS, renderHtmlReport } from './trace/report.ts';
+export { renderTimelineSvg } from './trace/svg.ts';
+export type { FormatTraceOptions } from './trace/text.ts';
+export { formatStats, formatSummary, formatTrace, replayCommandLine } from './trace/text.ts';
+export type {
+  CounterSample,
+  MarkKind,
+  SpanEnd,
+  SpanKind,
+  Timeline,
+  TimelineFlow,
+  TimelineMark,
+  TimelineSpan,
+} from './trace/timeline.ts';
+export { buildTimeline, TIMELINE_EVENTS_MAX } from './trace/timeline.ts';
