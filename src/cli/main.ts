@@ -67,5 +67,10 @@ export function processIo(): CliIo {
 
 /** Entry point of the `mmu-notifier` binary: runs `process.argv` and sets the exit code. */
 export async function main(): Promise<void> {
+  // A reader that closes the pipe early (`mmu-notifier list | head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT_OK);
+  });
   process.exitCode = await run(process.argv.slice(2), processIo());
 }
