@@ -1,0 +1,139 @@
+/**
+ * The targets of issue 6, judged on one run's rows. Pure: rows in, verdicts out. A target
+ * whose rows are missing (a benchmark not run, no `--expose-gc`) is `n/a`, never met.
+ */
+
+import type { Row } from './harness.ts';
+import type { Verdict } from './report.ts';
+
+const OURS = 'mmu-notifier';
+const PEERS = ['@flatten-js/interval-tree', 'node-interval-tree'];
+/** "Heap flat after GC": growth over the whole run at most this many bytes. */
+const FLAT_BYTES = 64 * 1024;
+
+function na(target: string): Verdict {
+  return { target, met: 'n/a', figure: 'not measured in this run' };
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(2);
+}
+
+function treeVerdicts(rows: readonly Row[]): Verdict[] {
+  const tree = rows.filter((r) => r.bench === 'interval-tree' && r.unit === 'ns/op');
+  const queries = tree.filter((r) => r.workload.startsWith('query') && r.subject === OURS);
+  const out: Verdict[] = [];
+  const t1 = 'tree queries within 1.5x of the limit';
+  if (queries.length === 0) out.push(na(t1));
+  else {
+    const worst = Math.max(...queries.map((r) => r.ratio!));
+    const each = queries.map((r) => `${r.workload.split(' ')[1]} ${fmt(r.ratio!)}x`).join(', ');
+    out.push({ target: t1, met: worst <= 1.5, figure: each });
+  }
+  const t2 = 'tree faster than the best peer on every workload';
+  const workloads = [...new Set(tree.map((r) => r.workload))];
+  if (workloads.length === 0) return [...out, na(t2)];
+  const figures = workloads.map((w) => {
+    const ours = tree.find((r) => r.workload === w && r.subject === OURS)!;
+    const best = Math.min(
+      ...tree.filter((r) => r.workload === w && PEERS.includes(r.subject)).map((r) => r.value),
+    );
+    return { w: w.split(' ').slice(0, 2).join(' '), speedup: best / ours.value };
+  });
+  const met = figures.every((f) => f.speedup > 1);
+  const figure = figures.map((f) => `${f.w}: best peer ${fmt(f.speedup)}x slower`).join('; ');
+  return [...out, { target: t2, met, figure }];
+}
+
+function invalidateVerdicts(rows: readonly Row[]): Verdict[] {
+  const inv = rows.filter((r) => r.bench === 'invalidate' && r.subject === OURS);
+  const nonblock = inv.filter((r) => r.workload.startsWith('nonblock'));
+  const t1 = 'non-blockable invalidation within 2x of the limit';
+  const t2 = 'invalidation cost grows no worse than log n';
+  if (nonblock.length === 0) return [na(t1), na(t2)];
+  const worst = Math.max(...nonblock.map((r) => r.ratio!));
+  const out: Verdict[] = [
+    {
+      target: t1,
+      met: worst <= 2,
+      figure: `worst ${fmt(worst)}x (${nonblock.map((r) => fmt(r.ratio!)).join(', ')})`,
+    },
+  ];
+  const groups = new Map<string, Row[]>();
+  for (const r of inv) {
+    const key = r.workload.replace(/\s*n=\d+/, '');
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const growth = [...groups].map(([key, list]) => {
+    const byN = list
+      .map((r) => ({ n: Number(/n=(\d+)/.exec(r.workload)![1]), v: r.value }))
+      .sort((a, b) => a.n - b.n);
+    const lo = byN[0]!;
+    const hi = byN[byN.length - 1]!;
+    return { key, cost: hi.v / lo.v, log: Math.log2(hi.n) / Math.log2(lo.n), lo: lo.n, hi: hi.n };
+  });
+  const okGrowth = growth.every((g) => g.cost <= g.log);
+  const figure = growth
+    .map((g) => `${g.key}: x${fmt(g.cost)} from n=${g.lo} to ${g.hi} (log ratio ${fmt(g.log)})`)
+    .join('; ');
+  out.push({ target: t2, met: okGrowth, figure });
+  return out;
+}
+
+function memoryVerdicts(rows: readonly Row[]): Verdict[] {
+  const flat = rows.filter((r) => r.bench === 'memory' && r.workload.startsWith('heap growth'));
+  const t = `heap flat after many invalidations and a GC (growth <= ${FLAT_BYTES / 1024} KiB)`;
+  if (flat.length === 0) return [na(t)];
+  const met = flat.every((r) => r.value <= FLAT_BYTES);
+  return [
+    {
+      target: t,
+      met,
+      figure: flat.map((r) => `${r.workload.split(' ')[4]}: ${fmt(r.value)} B`).join(', '),
+    },
+  ];
+}
+
+function checkerVerdicts(rows: readonly Row[]): Verdict[] {
+  const find = (prefix: string, unit = 'ms') =>
+    rows.find((r) => r.bench === 'checker' && r.workload.startsWith(prefix) && r.unit === unit);
+  const judge = (
+    target: string,
+    r: Row | undefined,
+    ok: (v: number) => boolean,
+    unit: string,
+  ): Verdict =>
+    r === undefined
+      ? na(target)
+      : { target, met: ok(r.value), figure: `${fmt(r.value)} ${unit} (${r.note ?? ''})` };
+  return [
+    judge(
+      'seed-2019 first finding < 100 ms',
+      find('seed-2019 legacy-2019: first finding, DPOR'),
+      (v) => v < 100,
+      'ms',
+    ),
+    judge(
+      'seed-2019 complete proof < 1 s',
+      find('seed-2019 current: proof, DPOR'),
+      (v) => v < 1000,
+      'ms',
+    ),
+    judge(
+      '>= 10,000 schedules/s on the three-task lost-update fixture',
+      find('lost-update-fixed', 'schedules/s'),
+      (v) => v >= 10_000,
+      'schedules/s',
+    ),
+  ];
+}
+
+/** Every target of issue 6 with its verdict and figure. */
+export function verdicts(rows: readonly Row[]): Verdict[] {
+  return [
+    ...treeVerdicts(rows),
+    ...invalidateVerdicts(rows),
+    ...memoryVerdicts(rows),
+    ...checkerVerdicts(rows),
+  ];
+}

@@ -1,0 +1,71 @@
+/**
+ * Goal: every benchmark function produces well-formed rows, and the report, chart and verdict
+ * code accept them. Method: tiny sizes, one sample, no repetition. No timing is asserted (the
+ * figures are whatever this machine gives); heap rows are absent without `--expose-gc`.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chartSvg } from '../../bench/chart.ts';
+import type { Effort, Row } from '../../bench/harness.ts';
+import { summarize } from '../../bench/harness.ts';
+import { runIntervalTreeBench } from '../../bench/interval-tree.bench.ts';
+import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
+import { table } from '../../bench/report.ts';
+import { verdicts } from '../../bench/verdicts.ts';
+
+const TINY: Effort = { warmup: 0, samples: 1, sampleMinMs: 0 };
+
+function assertWellFormed(rows: readonly Row[]): void {
+  assert.ok(rows.length > 0);
+  for (const r of rows) {
+    assert.ok(
+      r.bench.length > 0 && r.workload.length > 0 && r.subject.length > 0,
+      JSON.stringify(r),
+    );
+    assert.ok(Number.isFinite(r.value), `${r.workload} ${r.subject}: value ${r.value}`);
+    if (r.ratio !== undefined) {
+      assert.ok(Number.isFinite(r.ratio) && r.ratio > 0, `${r.workload}: ratio ${r.ratio}`);
+      assert.ok(rows.some((b) => b.workload === r.workload && b.subject === r.baseline));
+    }
+  }
+}
+
+describe('bench smoke', () => {
+  it('the interval-tree benchmark gives one row per subject and workload', () => {
+    const rows = runIntervalTreeBench({ n: 300, queries: 40, effort: TINY });
+    assertWellFormed(rows);
+    const queries = rows.filter((r) => r.workload.startsWith('query'));
+    assert.equal(queries.length, 3 * 4); // three densities x (limit, ours, two peers)
+    assert.ok(queries.every((r) => r.baseline === 'limit'));
+  });
+
+  it('the invalidation benchmark compares the core with its limit', () => {
+    const rows = runInvalidateBench({
+      sizes: [40],
+      ks: [1, 16],
+      ops: 20,
+      flatRuns: 20,
+      memoryCount: 20,
+      effort: TINY,
+    });
+    assertWellFormed(rows);
+    const timed = rows.filter((r) => r.bench === 'invalidate');
+    assert.equal(timed.length, 2 * 2 * 2); // k x mode x (limit, ours)
+  });
+
+  it('table, chart and verdicts accept the rows', () => {
+    const rows = runIntervalTreeBench({ n: 200, queries: 20, effort: TINY });
+    assert.match(table(rows), /mmu-notifier/);
+    const svg = chartSvg(rows, 'smoke');
+    assert.match(svg, /^<svg [^>]*>/);
+    assert.match(svg, /<\/svg>\n$/);
+    const judged = verdicts(rows);
+    assert.ok(judged.some((v) => v.met === 'n/a')); // no checker rows here
+    assert.ok(judged.some((v) => v.target.startsWith('tree faster') && v.met !== 'n/a'));
+  });
+
+  it('summarize gives the median and the inter-quartile spread', () => {
+    assert.deepEqual(summarize([4, 1, 3, 2, 5]), { median: 3, spreadPct: (100 * 2) / 3 });
+  });
+});
