@@ -60,17 +60,29 @@ export interface CheckOptions {
 
 /** The options with every default applied. */
 export interface Settings {
+  /** The strategy `check()` builds; `dfs` when unset. */
   readonly strategy: StrategyName;
+  /** The seed actually used: for `replay`, the schedule's own seed (the option is ignored). */
   readonly seed: number;
+  /** The decoded `schedule` option (required, so always set, for `replay`). */
   readonly schedule: Schedule | undefined;
+  /** Preemptions allowed per schedule; `undefined` is unbounded. Excludes `reduction`. */
   readonly preemptionBound: number | undefined;
+  /** DPOR with sleep sets; by default true for `dfs` without a preemption bound, else false. */
   readonly reduction: boolean;
+  /** Schedules the search loop may run before it stops with `stoppedBy: 'schedules'`. */
   readonly maxSchedules: number;
+  /** Steps per run, at most {@link STEPS_MAX}; a run past it is a `livelock` finding. */
   readonly maxSteps: number;
+  /** Wall-time budget of the search loop (and the minimizer), in milliseconds; > 0. */
   readonly timeLimitMs: number;
+  /** The caller's progress callback, checked to be a function. */
   readonly onProgress: ((progress: CheckProgress) => void) | undefined;
+  /** The semantics every `world.addressSpace()` of the run defaults to. */
   readonly semantics: Semantics;
+  /** PCT's bug depth `d`, in `[1, {@link PCT_DEPTH_MAX}]`. */
   readonly pctDepth: number;
+  /** Minimize a finding before the traced replay; false for `replay` unless set. */
   readonly minimize: boolean;
 }
 

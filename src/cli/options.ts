@@ -24,16 +24,27 @@ export const COUNT_MAX = 1_000_000_000;
 
 /** What the options of `check` and `replay` parse to (all optional: unset means default). */
 export interface CliCheckOptions {
+  /** `--semantics`: the core every address space of the scenario runs. */
   readonly semantics?: (typeof SEMANTICS)[number];
+  /** `--strategy` (`check` only): how to explore; `dfs` when unset. */
   readonly strategy?: (typeof STRATEGIES)[number];
+  /** `--seed`, parsed by {@link parseSeed}: the checker's `seed`. */
   readonly seed?: number;
+  /** `--preemption-bound`, parsed by {@link parsePreemptionBound}. */
   readonly preemptionBound?: number;
+  /** `--max-schedules`, parsed by {@link parseCount}: the checker's `maxSchedules`. */
   readonly maxSchedules?: number;
+  /** `--max-steps`, parsed by {@link parseCount}: the checker's `maxSteps`. */
   readonly maxSteps?: number;
+  /** `--time-limit` in milliseconds, parsed by {@link parseDuration}: `timeLimitMs`. */
   readonly timeLimit?: number;
+  /** `--json`: standard output carries the result object and nothing else. */
   readonly json?: boolean;
+  /** `--trace <file>`: where to write the Chrome trace of the finding (or the replay). */
   readonly trace?: string;
+  /** `--report <file>`: where to write the self-contained HTML report. */
   readonly report?: string;
+  /** False with `--no-progress`; the bar shows only on a TTY outside CI anyway. */
   readonly progress?: boolean;
 }
 

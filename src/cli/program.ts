@@ -18,6 +18,7 @@ import {
 
 /** Where an action leaves its exit code (commander's actions return nothing). */
 export interface ExitBox {
+  /** The exit code of the action that ran (`EXIT_*` of `options.ts`); `EXIT_OK` until then. */
   code: number;
 }
 

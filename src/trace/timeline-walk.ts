@@ -23,26 +23,44 @@ const RELEASE =
 
 /** A span that has begun and not yet ended. */
 export interface OpenSpan {
+  /** What the span will be: a notifier's start..end, an interval pass, a lock hold. */
   readonly kind: SpanKind;
+  /** The lane (task) it began on. */
   readonly lane: number;
+  /** The subscriber or lock it is about; an end closes the open span with the same subject. */
   readonly subject: string;
+  /** The trace index it began at. */
   readonly from: number;
+  /** The range or value of the event that opened it. */
   readonly detail: string;
+  /**
+   * Kept only if its closing event comes: a trylock's hold (an unlock), a one-pass interval
+   * `invalidate` (a finish); left open at the end of the trace, it is dropped (an interval
+   * becomes a mark).
+   */
   readonly tentative: boolean;
 }
 
 /** The walk's mutable state, kept apart from the pure helpers below. */
 export class Builder {
+  /** Task names, one per lane, in order of first appearance (spawn order). */
   readonly lanes: string[] = [];
+  /** Per trace event, the lane of its task. */
   readonly laneOf: number[] = [];
+  /** Spans closed so far, in the order they closed. */
   readonly spans: TimelineSpan[] = [];
+  /** Marks placed so far; {@link Builder.mark} returns an index into this array. */
   readonly marks: TimelineMark[] = [];
+  /** Arrows from a failed start to the end it made the caller skip. */
   readonly flows: TimelineFlow[] = [];
+  /** Counter samples (`active invalidations`, `invalidate_seq`), in trace order. */
   readonly counters: CounterSample[] = [];
+  /** Spans begun and not yet closed; what is left at the end becomes `open` spans. */
   readonly open: OpenSpan[] = [];
   readonly #laneIndex = new Map<string, number>();
   readonly #failsByLane = new Map<number, number[]>();
 
+  /** The lane of `task`, opening a new one below the others on first sight. */
   lane(task: string): number {
     let lane = this.#laneIndex.get(task);
     if (lane === undefined) {
@@ -53,6 +71,10 @@ export class Builder {
     return lane;
   }
 
+  /**
+   * Places a mark and returns its index; `fail` and `eagain` marks are also indexed per lane,
+   * for {@link Builder.causeOf}.
+   */
   mark(kind: MarkKind, lane: number, at: number, label: string, detail: string): number {
     this.marks.push({ kind, lane, at, label, detail });
     if (kind === 'fail' || kind === 'eagain') {
@@ -75,6 +97,10 @@ export class Builder {
     return other;
   }
 
+  /**
+   * Closes `open[index]` at trace index `to` with how it ended; `index` comes from
+   * {@link Builder.findOpen}. Pairs with {@link Builder.openSpan}.
+   */
   close(index: number, to: number, end: SpanEnd): void {
     const span = this.open[index]!;
     this.open.splice(index, 1);
@@ -90,6 +116,7 @@ export class Builder {
     if (span.kind === 'notifier') this.#countActive(to);
   }
 
+  /** Opens a span (a notifier's also moves the active counter). Pairs with {@link Builder.close}. */
   openSpan(span: OpenSpan): void {
     this.open.push(span);
     if (span.kind === 'notifier') this.#countActive(span.from);
