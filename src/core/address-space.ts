@@ -235,8 +235,11 @@ export class AddressSpace {
    * @throws InvalidArgumentError; StateError (its start is still running); a callback's error.
    */
   invalidateRangeEnd(range: MmuNotifierRange): void | Promise<void> {
-    checkRange(range, 'invalidateRangeEnd');
-    return rangeEnd(this.#core, range);
+    const core = this.#core;
+    // An open range was checked at its start (ranges are readonly): only a stranger is checked.
+    const rec = core.inFlight.find(range);
+    if (rec === undefined) checkRange(range, 'invalidateRangeEnd');
+    return rangeEnd(core, range, rec);
   }
 
   /**

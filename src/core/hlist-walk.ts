@@ -45,19 +45,27 @@ export function startFrom(
   node: Sub | null,
   live: boolean,
 ): void | Promise<void> {
+  const range = rec.range;
   for (; node !== null; node = node.hnext) {
     if (!live && !node.listed) continue;
-    if (node.ops.invalidateRangeStart === undefined) {
+    const ops = node.ops;
+    if (ops.invalidateRangeStart === undefined) {
       // No start to fail: the kernel ends it every time, so it counts as started.
-      if (node.ops.invalidateRangeEnd !== undefined) rec.addStarted(node);
+      if (ops.invalidateRangeEnd !== undefined) rec.addStarted(node);
       continue;
     }
     let value: unknown;
     try {
-      value = node.ops.invalidateRangeStart(node, rec.range);
+      value = ops.invalidateRangeStart(node, range);
     } catch (error) {
       callbackThrew(core, rec, node.name, 'invalidateRangeStart', error);
-      if (core.traced) core.note('notifier.fail', node.name, `${describeRange(rec.range)}: threw`);
+      if (core.traced) core.note('notifier.fail', node.name, `${describeRange(range)}: threw`);
+      continue;
+    }
+    if (value === undefined || value === 0) {
+      // The hot path: a synchronous success.
+      rec.addStarted(node);
+      if (core.traced) core.note('notifier.start', node.name, describeRange(range));
       continue;
     }
     if (isThenable(value)) {
@@ -119,9 +127,29 @@ async function awaitEnd(core: CoreState, rec: InFlight, sub: Sub, pending: Promi
 /** `current`'s end: exactly the subscribers recorded in `rec.started` that are still listed. */
 export function endRecordedFrom(core: CoreState, rec: InFlight, i: number): void | Promise<void> {
   const started = rec.started;
+  const range = rec.range;
   for (; i < rec.startedCount; i++) {
     const sub = started[i]!;
-    if (!sub.listed || sub.ops.invalidateRangeEnd === undefined) continue;
+    if (!sub.listed) continue;
+    const ops = sub.ops;
+    if (ops.invalidateRangeEnd === undefined) continue;
+    if (!core.traced) {
+      // The hot path: a synchronous end, inline; anything else goes through callEnd.
+      let result: unknown;
+      try {
+        result = ops.invalidateRangeEnd(sub, range);
+      } catch (error) {
+        callbackThrew(core, rec, sub.name, 'invalidateRangeEnd', error);
+        continue;
+      }
+      if (result === undefined || !isThenable(result)) continue;
+      if (!range.blockable) {
+        sleepInNonblock(core, rec, sub.name, 'invalidateRangeEnd', result);
+        continue;
+      }
+      const next = i + 1;
+      return awaitEnd(core, rec, sub, result).then(() => endRecordedFrom(core, rec, next));
+    }
     const pending = callEnd(core, rec, sub);
     if (pending !== undefined) {
       const next = i + 1;

@@ -73,23 +73,31 @@ function settle(core: CoreState, rec: InFlight, ret: number): StartResult {
 }
 
 /**
- * `__mmu_notifier_invalidate_range_end` on a validated range (non-blockable: in one
- * `nonBlockStart()/nonBlockEnd()` section, as `mn_hlist_invalidate_end` wraps each end).
+ * `__mmu_notifier_invalidate_range_end` on a validated range and its open record (if any;
+ * `inFlight.find(range)`), non-blockable in one `nonBlockStart()/nonBlockEnd()` section, as
+ * `mn_hlist_invalidate_end` wraps each end.
  * Pairs with {@link rangeStart}.
  */
-export function rangeEnd(core: CoreState, range: MmuNotifierRange): void | Promise<void> {
-  if (range.blockable) return endWalks(core, range);
+export function rangeEnd(
+  core: CoreState,
+  range: MmuNotifierRange,
+  rec: InFlight | undefined,
+): void | Promise<void> {
+  if (range.blockable) return endWalks(core, range, rec);
   const sched = core.sched;
   sched.nonBlockStart();
   try {
-    endWalks(core, range);
+    endWalks(core, range, rec);
   } finally {
     sched.nonBlockEnd();
   }
 }
 
-function endWalks(core: CoreState, range: MmuNotifierRange): void | Promise<void> {
-  const rec = core.inFlight.find(range);
+function endWalks(
+  core: CoreState,
+  range: MmuNotifierRange,
+  rec: InFlight | undefined,
+): void | Promise<void> {
   if (rec === undefined || rec.state === 'ending') return endUnknown(core, range, rec);
   if (rec.state !== 'started') {
     throw new StateError(

@@ -70,6 +70,11 @@ function walkFrom(
       callbackThrew(core, rec, sub.name, 'invalidate', error);
       break;
     }
+    if (answer === true && !core.traced) {
+      // The hot path: done, no finish.
+      node = tree.iterNext(node, range.start, last);
+      continue;
+    }
     if (isThenable(answer)) {
       if (range.blockable) return walkAsync(core, rec, node, answer);
       sleepInNonblock(core, rec, sub.name, 'invalidate', answer);

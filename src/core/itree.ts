@@ -95,16 +95,20 @@ export class IntervalState {
     this.seq++;
     if (core.traced) core.note('seq', core.name, String(this.seq));
     const deferred = this.deferred;
-    for (let i = deferred.length - 1; i >= 0; i--) {
-      const sub = deferred[i]!;
-      if (sub.node === null) sub.node = this.tree.insert(sub.start, sub.last, sub);
-      else {
-        this.tree.remove(sub.node);
-        sub.node = null;
+    if (deferred.length !== 0) {
+      for (let i = deferred.length - 1; i >= 0; i--) {
+        const sub = deferred[i]!;
+        if (sub.node === null) sub.node = this.tree.insert(sub.start, sub.last, sub);
+        else {
+          this.tree.remove(sub.node);
+          sub.node = null;
+        }
       }
+      deferred.length = 0; // a runtime call in V8: only when there was something
     }
-    deferred.length = 0;
-    this.wq.wakeUpAll();
+    // Untraced, a queue with no sleeper has nobody to wake (a sleeper registers synchronously
+    // after its condition check); traced, the wake is an access the checker must see.
+    if (core.traced || this.wq.sleepers !== 0) this.wq.wakeUpAll();
   }
 
   /** `__mmu_interval_notifier_insert` after the checks. Pairs with {@link IntervalState.remove}. */

@@ -69,7 +69,9 @@ export interface MmuIntervalNotifierOps<D = unknown> {
   ): boolean | Promise<boolean>;
   /**
    * `invalidate_start` (two-pass): `false` would block (non-blockable only), `true` done,
-   * or a finish object for {@link MmuIntervalNotifierOps.invalidateFinish}. Synchronous.
+   * or a finish object for {@link MmuIntervalNotifierOps.invalidateFinish}. Synchronous when
+   * non-blockable; a blockable one may sleep (return a Promise of the same, e.g. for the
+   * driver's lock), but should not wait for its device: that is what the finish is for.
    */
   invalidateStart?(
     sub: MmuIntervalNotifier<D>,
