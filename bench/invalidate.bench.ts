@@ -2,17 +2,29 @@
  * Benchmark 2: the cost of one invalidation (start + end) against its limit, and memory.
  *
  * Setup: an `AddressSpace` (semantics `current`) with 4 list notifiers (start and end count
- * calls) and n interval notifiers of one page each, a page apart; a range overlaps exactly k
+ * calls) and n interval notifiers of one page each, a page apart from `BASE` (a user-space
+ * address above 2^31, as real ones are); a range overlaps exactly k
  * of them. Each sample runs `ops` start+end pairs over 64 precomputed ranges spread over the
  * tree, non-blockable (`invalidateRangeStartNonblock` + `invalidateRangeEnd`) or blockable
  * (`invalidateRangeStart` + `invalidateRangeEnd`; the callbacks are synchronous, so the core
  * returns without a Promise). The limit: a bare loop calling the same k + 4 callbacks
  * (4 starts, k `invalidate`s, 4 ends) from precomputed arrays, with the same arguments.
+ * The limit is fair: its `invalidate` is the same closure (it runs `setSeq` on the same k
+ * interval objects) and every callback gets the same range object; what it leaves out is
+ * exactly the core's job (finding the k intervals, pairing, `invalidate_seq`).
+ * `tree walk` (non-blockable rows only): the bare `iterFirst`/`iterNext` loop over the same
+ * ranges on a twin `IntervalTree` built by the same inserts (so of the same shape), plus the
+ * same 8 list calls: the part of the cost that is the tree's.
+ * Nodes touched per query (`tree-walk` rows): the same twin tree, its nodes instrumented
+ * with counting accessors (bench only, never the production path): how many distinct nodes
+ * one `iterFirst` + `iterNext`* query reads. A deterministic measure of the O(log n + k)
+ * growth, free of cache and machine effects.
  * Memory (needs `--expose-gc`): heap bytes per interval notifier and per list notifier, and
  * the heap before and after many invalidations, each after a full GC.
  */
 
 import { AddressSpace } from '../src/core/address-space.ts';
+import { IntervalTree, type IntervalTreeNode } from '../src/core/interval-tree.ts';
 import type {
   MmuIntervalNotifier,
   MmuIntervalNotifierOps,
@@ -48,6 +60,14 @@ export interface InvalidateBenchOptions {
 
 const PAGE = 0x1000;
 const STEP = 2 * PAGE;
+/**
+ * Where the intervals start: a typical x86-64 mmap address. Real user addresses pass 2^31,
+ * so V8 stores them as boxed doubles (a HeapNumber per field), not small integers; starting
+ * at 0 gave n <= 10^5 small-integer coordinates and n = 10^6 boxed ones, a step in the cost
+ * curve (the bare tree walk is about 2x slower on boxed coordinates) that has nothing to do
+ * with n. Every n now uses the representation real addresses get.
+ */
+const BASE = 0x7f00_0000_0000;
 const LIST = 4;
 const POSITIONS = 64;
 
@@ -58,6 +78,8 @@ interface World {
   readonly intervals: readonly MmuIntervalNotifier<unknown>[];
   readonly calls: { count: number };
   readonly iops: MmuIntervalNotifierOps;
+  /** The twin tree (same inserts, same shape), when asked for. */
+  readonly twin: IntervalTree<number> | null;
 }
 
 function listOps(calls: { count: number }): MmuNotifierOps {
@@ -71,7 +93,7 @@ function listOps(calls: { count: number }): MmuNotifierOps {
   };
 }
 
-function world(n: number): World {
+function world(n: number, withTwin: boolean): World {
   const calls = { count: 0 };
   const mm = new AddressSpace({ name: 'bench' });
   const list = Array.from({ length: LIST }, (_, i) =>
@@ -85,8 +107,13 @@ function world(n: number): World {
     },
   };
   const intervals: MmuIntervalNotifier<unknown>[] = [];
-  for (let i = 0; i < n; i++) intervals.push(mm.insertInterval(i * STEP, PAGE, iops));
-  return { mm, list, intervals, calls, iops };
+  for (let i = 0; i < n; i++) intervals.push(mm.insertInterval(BASE + i * STEP, PAGE, iops));
+  let twin: IntervalTree<number> | null = null;
+  if (withTwin) {
+    twin = new IntervalTree<number>();
+    for (let i = 0; i < n; i++) twin.insert(BASE + i * STEP, BASE + i * STEP + PAGE - 1, i);
+  }
+  return { mm, list, intervals, calls, iops, twin };
 }
 
 /** 64 ranges, each overlapping k consecutive interval notifiers, and those notifiers. */
@@ -101,8 +128,8 @@ function positions(
   for (let p = 0; p < POSITIONS; p++) {
     const first = next(w.intervals.length - k + 1);
     ranges.push({
-      start: first * STEP,
-      end: (first + k - 1) * STEP + PAGE,
+      start: BASE + first * STEP,
+      end: BASE + (first + k - 1) * STEP + PAGE,
       event: 'unmap',
       blockable,
     });
@@ -143,13 +170,88 @@ function subjects(w: World, k: number, blockable: boolean, ops: number): Subject
       return calls.count - before;
     },
   };
-  return [limit, core];
+  if (blockable || w.twin === null) return [limit, core];
+  const twin = w.twin;
+  const walk: Subject<never> = {
+    name: 'tree walk',
+    run: () => {
+      const before = calls.count;
+      for (let j = 0; j < ops; j++) {
+        const range = ranges[j % POSITIONS]!;
+        const last = range.end - 1;
+        let node = twin.iterFirst(range.start, last);
+        for (; node !== undefined; node = twin.iterNext(node, range.start, last)) calls.count++;
+        for (let i = 0; i < LIST; i++) list[i]!.ops.invalidateRangeStart!(list[i]!, range);
+        for (let i = 0; i < LIST; i++) list[i]!.ops.invalidateRangeEnd!(list[i]!, range);
+      }
+      return calls.count - before;
+    },
+  };
+  return [limit, core, walk];
+}
+
+const NODE_FIELDS = ['start', 'last', 'subtreeLast', 'left', 'right', 'parent'] as const;
+
+/**
+ * Counts the distinct nodes each query of the real `iterFirst`/`iterNext` reads, on `twin`:
+ * every node reached is given counting accessors the first time a link leads to it (lazily,
+ * so only the nodes near the queries pay). Bench only; the twin is unusable afterwards.
+ */
+function nodesTouched(twin: IntervalTree<number>, ranges: readonly MmuNotifierRange[]): number {
+  let touched = new Set<object>();
+  const done = new WeakSet<object>();
+  const instrument = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || done.has(node)) return;
+    done.add(node);
+    for (const field of NODE_FIELDS) {
+      let v: unknown = (node as Record<string, unknown>)[field];
+      Object.defineProperty(node, field, {
+        get() {
+          touched.add(node);
+          instrument(v);
+          return v;
+        },
+        set(x: unknown) {
+          v = x;
+        },
+      });
+    }
+  };
+  // The tree's entry points are its root and its leftmost node: reach both from the first.
+  const first = twin[Symbol.iterator]().next().value as IntervalTreeNode<number> | undefined;
+  if (first === undefined) return 0;
+  let root = first as unknown as { parent: unknown };
+  while (root.parent !== null) root = root.parent as { parent: unknown };
+  instrument(first);
+  instrument(root);
+  let total = 0;
+  for (const range of ranges) {
+    touched = new Set();
+    const last = range.end - 1;
+    for (let node = twin.iterFirst(range.start, last); node !== undefined; ) {
+      node = twin.iterNext(node, range.start, last);
+    }
+    total += touched.size;
+  }
+  return total / ranges.length;
+}
+
+function visitRow(k: number, n: number, value: number): Row {
+  return {
+    bench: 'tree-walk',
+    workload: `nodes touched per query k=${k} n=${n}`,
+    subject: 'mmu-notifier',
+    unit: 'nodes',
+    value,
+    note: `log2(n) + k = ${(Math.log2(n) + k).toFixed(1)}`,
+  };
 }
 
 function costRows(o: InvalidateBenchOptions): Row[] {
   const rows: Row[] = [];
+  const visits: Row[] = [];
   for (const n of o.sizes) {
-    const w = world(n);
+    const w = world(n, true);
     for (const k of o.ks) {
       for (const blockable of [false, true]) {
         const mode = blockable ? 'blockable' : 'nonblock';
@@ -157,8 +259,12 @@ function costRows(o: InvalidateBenchOptions): Row[] {
         rows.push(...timingRows('invalidate', `${mode} k=${k} n=${n}`, timings, 'limit'));
       }
     }
+    // Last: the instrumentation makes the twin slow for good.
+    for (const k of o.ks) {
+      visits.push(visitRow(k, n, nodesTouched(w.twin!, positions(w, k, false).ranges)));
+    }
   }
-  return rows;
+  return [...rows, ...visits];
 }
 
 function memoryRow(workload: string, unit: string, value: number, note?: string): Row {
@@ -178,7 +284,7 @@ function memoryRows(o: InvalidateBenchOptions): Row[] {
   const count = o.memoryCount;
   const rows: Row[] = [];
   let before = heapUsed();
-  const w = world(count);
+  const w = world(count, false);
   rows.push(
     memoryRow(
       `heap per interval notifier (n=${count})`,

@@ -80,6 +80,35 @@ function invalidateVerdicts(rows: readonly Row[]): Verdict[] {
   return out;
 }
 
+/**
+ * The deterministic side of the growth target: distinct tree nodes one query touches
+ * (`tree-walk` rows). Met when, for each k, the count grows from the smallest n to the largest
+ * by at most 1.25 times what log2(n) + k grows by.
+ */
+function visitVerdicts(rows: readonly Row[]): Verdict[] {
+  const t = 'tree nodes touched per query grow as O(log n + k)';
+  const visits = rows.filter((r) => r.bench === 'tree-walk');
+  if (visits.length === 0) return [na(t)];
+  const byK = new Map<number, { n: number; v: number }[]>();
+  for (const r of visits) {
+    const k = Number(/k=(\d+)/.exec(r.workload)![1]);
+    const n = Number(/n=(\d+)/.exec(r.workload)![1]);
+    byK.set(k, [...(byK.get(k) ?? []), { n, v: r.value }]);
+  }
+  let met = true;
+  const figure = [...byK]
+    .map(([k, list]) => {
+      const sorted = list.sort((a, b) => a.n - b.n);
+      const lo = sorted[0]!;
+      const hi = sorted[sorted.length - 1]!;
+      const bound = (Math.log2(hi.n) + k) / (Math.log2(lo.n) + k);
+      if (hi.v / lo.v > 1.25 * bound) met = false;
+      return `k=${k}: ${fmt(lo.v)} to ${fmt(hi.v)} nodes from n=${lo.n} to ${hi.n} (x${fmt(hi.v / lo.v)}; log2 n + k: x${fmt(bound)})`;
+    })
+    .join('; ');
+  return [{ target: t, met, figure }];
+}
+
 function memoryVerdicts(rows: readonly Row[]): Verdict[] {
   const flat = rows.filter((r) => r.bench === 'memory' && r.workload.startsWith('heap growth'));
   const t = `heap flat after many invalidations and a GC (growth <= ${FLAT_BYTES / 1024} KiB)`;
@@ -133,6 +162,7 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
   return [
     ...treeVerdicts(rows),
     ...invalidateVerdicts(rows),
+    ...visitVerdicts(rows),
     ...memoryVerdicts(rows),
     ...checkerVerdicts(rows),
   ];

@@ -206,7 +206,8 @@ export class AddressSpace {
     }
     this.#checkLive('invalidateRangeStart');
     const result = rangeStart(this.#core, range);
-    if (result instanceof Promise) return result.then(() => {});
+    // A type test, not `instanceof` (a prototype walk on the hot path).
+    if (typeof result !== 'number') return result.then(() => {});
   }
 
   /**
@@ -224,7 +225,7 @@ export class AddressSpace {
     }
     this.#checkLive('invalidateRangeStartNonblock');
     const result = rangeStart(this.#core, range);
-    if (result instanceof Promise) throw new StateError('non-blockable start went async');
+    if (typeof result !== 'number') throw new StateError('non-blockable start went async');
     return result;
   }
 

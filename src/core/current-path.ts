@@ -30,7 +30,7 @@ import { EAGAIN } from './range.ts';
 export function currentRangeStart(core: CoreState, rec: InFlight): number | Promise<number> {
   if (core.itree.hasItree) {
     const ok = itreeInvalidate(core, rec);
-    if (ok instanceof Promise) return ok.then((done) => (done ? listStart(core, rec) : EAGAIN));
+    if (typeof ok !== 'boolean') return ok.then((done) => (done ? listStart(core, rec) : EAGAIN));
     if (!ok) return EAGAIN;
   }
   return listStart(core, rec);
@@ -41,7 +41,7 @@ function listStart(core: CoreState, rec: InFlight): number | Promise<number> {
   if (head === null) return 0;
   if (core.traced) srcuEnter(core, rec);
   const walk = startFrom(core, rec, head, false);
-  if (walk instanceof Promise) return walk.then(() => afterWalk(core, rec));
+  if (walk !== undefined) return walk.then(() => afterWalk(core, rec));
   return afterWalk(core, rec);
 }
 

@@ -61,6 +61,8 @@ export class InFlight {
   curSeq = 0;
   /** The SRCU read section's token while a list walk is open, else -1. */
   srcuToken = -1;
+  /** Its index in the table's open list while open (O(1) release), else -1. */
+  openAt = -1;
 
   /** Records a successful start. */
   addStarted(sub: Subscription<unknown>): void {
@@ -101,6 +103,7 @@ export class InFlight {
     this.itreeActive = false;
     this.curSeq = 0;
     this.srcuToken = -1;
+    this.openAt = -1;
   }
 }
 
@@ -132,6 +135,7 @@ export class InFlightTable {
     const rec = this.#pool.pop() ?? new InFlight();
     rec.range = range;
     rec.state = 'starting';
+    rec.openAt = this.#open.length;
     this.#open.push(rec);
     return rec;
   }
@@ -149,11 +153,11 @@ export class InFlightTable {
   /** Unbinds `rec`; `ended` remembers its range for the double-end check. */
   release(rec: InFlight, ended: boolean): void {
     const open = this.#open;
-    let i = open.length - 1;
-    while (i >= 0 && open[i] !== rec) i--;
-    if (i < 0) return;
-    const lastIndex = open.length - 1;
-    if (i !== lastIndex) open[i] = open[lastIndex]!;
+    const i = rec.openAt;
+    if (i < 0 || open[i] !== rec) return;
+    const moved = open[open.length - 1]!;
+    open[i] = moved;
+    moved.openAt = i;
     open.pop();
     if (ended) {
       this.#ended[this.#endedAt] = rec.range;

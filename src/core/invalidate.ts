@@ -106,7 +106,7 @@ function endWalks(
   }
   rec.state = 'ending';
   const walk = core.strategy.end(core, rec);
-  if (walk instanceof Promise) return walk.then(() => finishEnd(core, rec));
+  if (walk !== undefined) return walk.then(() => finishEnd(core, rec));
   finishEnd(core, rec);
 }
 

@@ -51,7 +51,14 @@ describe('bench smoke', () => {
     });
     assertWellFormed(rows);
     const timed = rows.filter((r) => r.bench === 'invalidate');
-    assert.equal(timed.length, 2 * 2 * 2); // k x mode x (limit, ours)
+    // per k: nonblock (limit, ours, tree walk) + blockable (limit, ours)
+    assert.equal(timed.length, 2 * (3 + 2));
+    const visits = rows.filter((r) => r.bench === 'tree-walk');
+    assert.equal(visits.length, 2); // one per k
+    assert.ok(visits.every((r) => r.value >= 1 && r.unit === 'nodes'));
+    assert.ok(
+      verdicts(rows).some((v) => v.target.startsWith('tree nodes touched') && v.met !== 'n/a'),
+    );
   });
 
   it('table, chart and verdicts accept the rows', () => {
