@@ -20,12 +20,20 @@
  * task's `ready()` before each choice (rule 3 of the seam: predicates are pure).
  *
  * After `stop()` the instance is dead: a task of an abandoned run that wakes up later (its
- * timer fired) finds every `point()` pending forever and is collected with the run.
+ * timer fired) finds every `point()` pending forever and is collected with the run. Every
+ * task carries its run's id; the instance refuses a task of another run.
+ *
+ * Nothing the host does may throw into a task or out of a detached promise chain: an error
+ * at a step boundary (`stepEnded()` from `point()` or a task's end) goes to `host.fatal()`,
+ * which rejects the run, so `check()` rejects with it. A task whose function ends while it
+ * is not the running task (it left a scheduling point un-awaited) is the scenario's defect:
+ * `host.strayed()`, an `exception` finding.
  */
 
 import { assertInternal, InternalError, SleepInAtomicError, StateError } from '../errors.ts';
 import type { Op, Scheduler, TraceNote } from '../sched/scheduler.ts';
 import type { ExecutionLog } from './execution-log.ts';
+import { describeError } from './findings.ts';
 import {
   OBJECTS_MAX,
   TASKS_MAX,
@@ -33,52 +41,14 @@ import {
   tooManyObjects,
   tooManyTasks,
 } from './limits.ts';
+import { type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
 
-/** The state of a task. */
-export type TaskStatus = 'parked' | 'running' | 'done';
-
-/** One task of a run (the scheduler's record; the host reads it). */
-export class TaskRecord {
-  /** The index in spawn order (the number in a schedule string). */
-  readonly index: number;
-  /** The name given to `spawn`. */
-  readonly name: string;
-  /** See {@link TaskStatus}. */
-  status: TaskStatus = 'parked';
-  /** The op it is parked at, or the last one it passed. */
-  op: Op = SPAWN_OP;
-  /** The predicate it waits on, or null when it may always continue. */
-  ready: (() => boolean) | null = null;
-  /** Resolves its pending `point()`; set while parked. */
-  resume: (() => void) | null = null;
-  /** Runs first in its continuation: makes it the running task. */
-  readonly enter: () => void;
-
-  constructor(index: number, name: string, enter: (task: TaskRecord) => void) {
-    this.index = index;
-    this.name = name;
-    this.enter = () => enter(this);
-  }
-}
-
-/** What the run (the host) does when the scheduler signals. */
-export interface SchedulerHost {
-  /** The running task parked or ended: close the step and resume the next task, or end. */
-  stepEnded(): void;
-  /** A task's function threw or rejected (called before `stepEnded`). */
-  taskFailed(task: TaskRecord, error: unknown): void;
-  /** The run is still live although the microtask queue drained. */
-  stuck(task: TaskRecord | null): void;
-  /** A defect of the checker: end the run and reject `check()` with `error`. */
-  fatal(error: unknown): void;
-}
-
-/** The op every task is parked at before its first step. */
-export const SPAWN_OP: Op = { kind: 'spawn', obj: 0, write: false };
-
 const NEVER: Promise<void> = new Promise<void>(() => {});
+
+/** The id of the next run (a process-wide counter: two runs never share one). */
+let nextRun = 1;
 
 /** The checker's {@link Scheduler}: one task at a time, the host chooses which. */
 export class ControlledScheduler implements Scheduler, Watched {
@@ -92,6 +62,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   #depth = 0;
   #nextId = 1;
   #live = true;
+  readonly #run = nextRun++;
 
   constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
     this.#host = host;
@@ -122,7 +93,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   /** Adds a task parked at `spawn`; it runs `fn` when first resumed. */
   spawn(name: string, fn: () => unknown): TaskRecord {
     if (this.#tasks.length >= TASKS_MAX) tooManyTasks(name);
-    const task = new TaskRecord(this.#tasks.length, name, this.#enter);
+    const task = new TaskRecord(this.#run, this.#tasks.length, name, this.#enter);
     this.#tasks.push(task);
     this.#record(task.name, 'spawn', '', '', 'task');
     new Promise<void>((resolve) => {
@@ -147,6 +118,8 @@ export class ControlledScheduler implements Scheduler, Watched {
       this.#live && this.#current === null && this.#resuming === null,
       'resume while a task runs',
     );
+    if (task.run !== this.#run)
+      throw new InternalError(`resume of task '${task.name}' of run ${task.run}`);
     assertInternal(
       task.status === 'parked' && task.resume !== null,
       `resume of ${task.status} task`,
@@ -178,7 +151,7 @@ export class ControlledScheduler implements Scheduler, Watched {
       task.resume = resolve;
     });
     this.#current = null;
-    this.#host.stepEnded();
+    this.#stepEnded();
     return parked.then(task.enter);
   }
 
@@ -226,7 +199,21 @@ export class ControlledScheduler implements Scheduler, Watched {
 
   /** From the watchdog: the run was live when a macrotask ran. */
   stuck(): void {
-    if (this.#live) this.#host.stuck(this.#current);
+    if (!this.#live) return;
+    try {
+      this.#host.stuck(this.#current);
+    } catch (error) {
+      this.#host.fatal(error);
+    }
+  }
+
+  /** Signals the end of a step; an error there is the checker's, never the task's. */
+  #stepEnded(): void {
+    try {
+      this.#host.stepEnded();
+    } catch (error) {
+      this.#host.fatal(error);
+    }
   }
 
   /** The error for an op with no running task: in setup or finally, or a stray continuation. */
@@ -244,7 +231,7 @@ export class ControlledScheduler implements Scheduler, Watched {
 
   readonly #enter = (task: TaskRecord): void => {
     if (!this.#live) return;
-    if (this.#resuming !== task || this.#current !== null) {
+    if (this.#resuming !== task || this.#current !== null || task.run !== this.#run) {
       this.#host.fatal(new InternalError(`task '${task.name}' entered out of turn`));
       return;
     }
@@ -267,8 +254,12 @@ export class ControlledScheduler implements Scheduler, Watched {
 
   #ended(task: TaskRecord, failed: boolean, error: unknown): void {
     if (!this.#live) return;
+    if (task.run !== this.#run) {
+      this.#host.fatal(new InternalError(`task '${task.name}' of run ${task.run} ended here`));
+      return;
+    }
     if (this.#current !== task) {
-      this.#host.fatal(new InternalError(`task '${task.name}' ended while not running`));
+      this.#host.strayed(task, failed ? `threw ${describeError(error)}` : 'returned');
       return;
     }
     task.status = 'done';
@@ -289,6 +280,6 @@ export class ControlledScheduler implements Scheduler, Watched {
       failed ? String(error) : '',
       'task',
     );
-    this.#host.stepEnded();
+    this.#stepEnded();
   }
 }

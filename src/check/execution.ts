@@ -8,14 +8,12 @@
  * prunes it (`-1`: sleep-set blocked, nothing new below), or when every task has ended.
  * After each step, in order: a finding raised during the step (task threw, contract
  * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
+ * The promise settles once, from `#end`: with the outcome, or rejected with the checker's
+ * own first error (`fatal`, wherever raised), never as an uncaught error.
  */
 
 import type { Semantics } from '../core/range.ts';
-import {
-  ControlledScheduler,
-  type SchedulerHost,
-  type TaskRecord,
-} from './controlled-scheduler.ts';
+import { ControlledScheduler } from './controlled-scheduler.ts';
 import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
 import {
   contractFinding,
@@ -25,7 +23,9 @@ import {
   livelockFinding,
   outsideFinding,
   type RawFinding,
+  strayFinding,
 } from './findings.ts';
+import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
 
@@ -129,11 +129,8 @@ class Run implements SchedulerHost {
     if (this.#finding === null && this.#log.steps >= this.#settings.maxSteps) {
       this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps));
     }
-    if (this.#finding !== null) {
-      this.#end('finding');
-      return;
-    }
-    this.#next();
+    if (this.#finding !== null) this.#end('finding');
+    else this.#next();
   }
 
   fatal(error: unknown): void {
@@ -145,9 +142,14 @@ class Run implements SchedulerHost {
     this.report(exceptionFinding(task.name, error));
   }
 
+  strayed(task: TaskRecord, how: string): void {
+    this.report(strayFinding(task, how));
+    this.#end('finding');
+  }
+
   stuck(task: TaskRecord | null): void {
     if (this.#phase === 'ended') return;
-    this.report(outsideFinding(task, this.#phase === 'setup' ? 'setup' : 'finally'));
+    this.report(outsideFinding(task, this.#phase === 'tasks' ? 'the run' : this.#phase));
     this.#end('finding');
   }
 
@@ -163,7 +165,11 @@ class Run implements SchedulerHost {
       return;
     }
     this.#phase = 'tasks';
-    this.#next();
+    try {
+      this.#next();
+    } catch (error) {
+      this.fatal(error); // the first choice: the checker's error, not the scenario's
+    }
   }
 
   /** Computes the enabled set and resumes the chosen task, or ends the run. */
@@ -235,7 +241,7 @@ class Run implements SchedulerHost {
   /** Every task ended: end-of-run invariants, then the `finally` callbacks. */
   async #complete(): Promise<void> {
     this.#phase = 'finally';
-    this.#checkInvariants();
+    this.#checkInvariants(); // catches; so do the callbacks below, and #end never throws
     for (const fn of this.#world.finals) {
       if (this.#finding !== null) break;
       try {
@@ -252,6 +258,27 @@ class Run implements SchedulerHost {
     if (this.#phase === 'ended') return;
     this.#phase = 'ended';
     this.#scheduler.stop();
+    try {
+      this.#record();
+    } catch (error) {
+      this.#fatal ??= { error };
+    }
+    if (this.#fatal !== null) {
+      this.#reject?.(this.#fatal.error);
+      return;
+    }
+    const finding = this.#finding;
+    this.#resolve?.({
+      status: finding === null ? status : 'finding',
+      finding,
+      steps: this.#log.steps,
+      preemptions: this.#log.preemptions,
+      trace: this.#trace,
+    });
+  }
+
+  /** The pending ops (for DPOR) and the finding's trace note. */
+  #record(): void {
     for (const task of this.#scheduler.tasks) {
       if (task.status === 'parked') this.#log.addPending(task.index, task.op.obj, task.op.write);
     }
@@ -267,16 +294,5 @@ class Run implements SchedulerHost {
         type: 'note',
       });
     }
-    if (this.#fatal !== null) {
-      this.#reject?.(this.#fatal.error);
-      return;
-    }
-    this.#resolve?.({
-      status: finding === null ? status : 'finding',
-      finding,
-      steps: this.#log.steps,
-      preemptions: this.#log.preemptions,
-      trace: this.#trace,
-    });
   }
 }

@@ -7,13 +7,15 @@
  * |-------------|------------------------------------------------------|-------------------------|
  * | `invariant` | a predicate false after a step or at the end; a throw in `finally` | `invariant:<name>` |
  * | `exception` | a task's function threw or rejected; a throw in setup | `exception:<class>`     |
+ * | `exception` | a task's function ended with a point of it pending    | `exception:stray`       |
  * | `deadlock`  | no task enabled while some are parked                 | `deadlock`              |
  * | `livelock`  | the run passed `maxSteps` (the liveness bound)        | `livelock`              |
  * | `contract`  | the core's `onDiagnostic` fired                       | `contract:<diag kind>`  |
  * | `outside`   | a task awaited something the scheduler does not own   | `outside`               |
  */
 
-import type { ControlledScheduler, TaskRecord } from './controlled-scheduler.ts';
+import type { ControlledScheduler } from './controlled-scheduler.ts';
+import type { TaskRecord } from './task-record.ts';
 import type { FindingKind } from './types.ts';
 
 /** A finding as one run detects it, before it gets a schedule and a trace. */
@@ -100,4 +102,16 @@ export function outsideFinding(task: TaskRecord | null, phase: string): RawFindi
     `${who} awaited something outside the scheduler (a timer, I/O or a promise nothing resolves)` +
     `${after}; every blocking operation must go through the Scheduler seam`;
   return { kind: 'outside', message, signature: 'outside' };
+}
+
+/**
+ * A task's function ended while the task was parked (or not running): it started a
+ * scheduling point without awaiting it, or went on after something outside the scheduler.
+ */
+export function strayFinding(task: TaskRecord, how: string): RawFinding {
+  const where = task.status === 'parked' ? `while parked ${describeWait(task)}` : 'out of turn';
+  const message =
+    `task '${task.name}' ${how} ${where}: it left a scheduling point un-awaited (a dropped ` +
+    'promise?) or went on outside the scheduler; a task does one thing at a time';
+  return { kind: 'exception', message, signature: 'exception:stray' };
 }

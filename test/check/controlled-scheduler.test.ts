@@ -1,14 +1,34 @@
 /**
  * Goal: the controlled scheduler keeps its protocol: one task at a time, object ids
  * deterministic per run, no point outside a task, no point in atomic context, and a task
- * that awaits outside the scheduler is reported instead of hanging the search.
- * Method: small scenarios under `check()`, reading the trace of a replayed run.
+ * that awaits outside the scheduler is reported instead of hanging the search; a task that
+ * ends with a point of it left pending is the scenario's defect (a finding), not the
+ * checker's; a scheduler refuses a task of another run.
+ * Method: small scenarios under `check()`, reading the trace of a replayed run; one
+ * scheduler driven by hand for the run ids.
  */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check } from '../../src/check/check.ts';
+import { ControlledScheduler } from '../../src/check/controlled-scheduler.ts';
+import { ExecutionLog } from '../../src/check/execution-log.ts';
+import type { SchedulerHost } from '../../src/check/task-record.ts';
 import { defineScenario } from '../../src/check/world.ts';
+import { InternalError } from '../../src/errors.ts';
+
+/** A host that records what the scheduler signals and never resumes anything. */
+function recordingHost(): SchedulerHost & { readonly calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    stepEnded: () => void calls.push('stepEnded'),
+    taskFailed: (task) => void calls.push(`taskFailed ${task.name}`),
+    stuck: () => void calls.push('stuck'),
+    fatal: (error) => void calls.push(`fatal ${String(error)}`),
+    strayed: (task, how) => void calls.push(`strayed ${task.name} ${how}`),
+  };
+}
 
 describe('ControlledScheduler', () => {
   it('interleaves only at points: every order of the steps, each exactly once', async () => {
@@ -111,5 +131,49 @@ describe('ControlledScheduler', () => {
       '1 access t mutex.unlock m',
       '1 task t exit ',
     ]);
+  });
+
+  it('a task that ends with a point left un-awaited is an exception finding, not an internal error', async () => {
+    const scenario = defineScenario({
+      name: 'stray-point',
+      setup(world) {
+        world.spawn('a', async () => {
+          await world.yieldNow();
+          void world.yieldNow(); // parks 'a', and its function returns at once
+        });
+        world.spawn('b', async () => {
+          await world.yieldNow();
+          await world.yieldNow();
+        });
+      },
+    });
+    const result = await check(scenario, { reduction: false });
+    assert.equal(result.finding?.kind, 'exception');
+    assert.match(
+      result.finding.message,
+      /^task 'a' returned while parked at yield: it left a scheduling point un-awaited/,
+    );
+    assert.doesNotMatch(result.finding.message, /internal error/);
+    const replayed = await check(scenario, {
+      strategy: 'replay',
+      schedule: result.finding.schedule,
+    });
+    assert.equal(replayed.finding?.message, result.finding.message);
+  });
+
+  it('refuses to resume a task of another run', () => {
+    const host = recordingHost();
+    const first = new ControlledScheduler(host, new ExecutionLog(), null);
+    const second = new ControlledScheduler(host, new ExecutionLog(), null);
+    try {
+      const task = first.spawn('t', () => undefined);
+      assert.notEqual(task.run, second.spawn('u', () => undefined).run);
+      assert.throws(() => second.resume(task), InternalError);
+      assert.throws(() => second.resume(task), /resume of task 't' of run \d+/);
+      assert.deepEqual(host.calls, []);
+    } finally {
+      first.stop();
+      second.stop();
+    }
   });
 });
