@@ -74,7 +74,9 @@ export async function runCell(entry: ScenarioEntry, semantics: Semantics): Promi
     verdict: verdictOf(result),
     schedules: result.stats.schedules,
     ms: Math.round(result.stats.elapsedMs),
-    ...(f === undefined ? {} : { finding: `${f.kind}: ${f.message}` }),
+    ...(f === undefined
+      ? {}
+      : { finding: f.message.startsWith(`${f.kind}:`) ? f.message : `${f.kind}: ${f.message}` }),
   };
 }
 
