@@ -8,8 +8,10 @@ import type { ScenarioEntry } from './entry.ts';
 import { everyday } from './everyday.ts';
 import { kfdHistory } from './history-amdkfd.ts';
 import { hmmHistory } from './history-hmm.ts';
+import { itreeRemoveHistory } from './history-itree-remove.ts';
 import { kvmHistory } from './history-kvm.ts';
 import { odpHistory } from './history-odp.ts';
+import { releaseHistory } from './history-release.ts';
 import { hmmSelftests } from './hmm-tests.ts';
 import { openProblems } from './open-problems.ts';
 import { seed2019 } from './seed.ts';
@@ -24,6 +26,8 @@ export const scenarioLibrary: readonly ScenarioEntry[] = [
   ...odpHistory,
   ...hmmHistory,
   ...kfdHistory,
+  ...itreeRemoveHistory,
+  ...releaseHistory,
   ...openProblems,
   ...everyday,
   ...hmmSelftests,
