@@ -9,9 +9,15 @@
  * shuffle the priorities. A task first seen in a run takes a random existing priority (the
  * displaced task drops to the lowest), so every priority stays distinct. Steps with a single
  * enabled task are not counted (no choice was made there). A task that yields explicitly
- * (`yieldNow()`, a spin-wait's `cond_resched()`) drops to the lowest priority too, as in
- * shuttle, so a spinning high-priority task cannot starve the one it waits for.
+ * for the second time or more in a run (`yieldNow()` in a spin-wait, `cond_resched()` in a
+ * retry loop) drops to the lowest priority at each such yield, as shuttle does on every yield, so a spinning high-priority task
+ * cannot starve the one it waits for. A single yield does not: a lone `cond_resched()` before
+ * taking a lock (the ODP fault of `seed-2019`) would otherwise always hand the CPU away at
+ * exactly the point where the bug needs it to go on, and PCT could never find that bug.
  */
+
+/** Explicit yields of one task in a run from which PCT treats it as spinning. */
+export const PCT_SPIN_YIELDS = 2;
 
 import { assertInternal } from '../../errors.ts';
 import type { ExecutionLogView } from '../execution-log.ts';
@@ -26,6 +32,8 @@ export class PctStrategy implements Strategy {
   /** Per task index; lower value = higher priority; all distinct. */
   readonly #priority: number[] = [];
   readonly #changePoints = new Set<number>();
+  /** Per task index: explicit yields in this run. */
+  readonly #yields: number[] = [];
   #nextPriority = 0;
   #iterations = 0;
   #steps = 0;
@@ -47,6 +55,7 @@ export class PctStrategy implements Strategy {
 
   newExecution(): boolean {
     this.#steps = 0;
+    this.#yields.length = 0;
     if (this.#iterations > 0) this.#reshuffle();
     this.#iterations++;
     return true;
@@ -55,8 +64,14 @@ export class PctStrategy implements Strategy {
   nextTask(_step: number, enabled: number, previous: number, log: ExecutionLogView): number {
     const highest = 31 - Math.clz32(enabled);
     while (this.#priority.length <= highest) this.#admit();
+    let spinning = false;
+    if (previous >= 0 && log.yielded) {
+      const yields = (this.#yields[previous] ?? 0) + 1;
+      this.#yields[previous] = yields;
+      spinning = yields >= PCT_SPIN_YIELDS;
+    }
     if (bitCount(enabled) > 1) {
-      if (previous >= 0 && (log.yielded || this.#changePoints.has(this.#steps))) {
+      if (previous >= 0 && (spinning || this.#changePoints.has(this.#steps))) {
         this.#priority[previous] = this.#nextPriority++;
       }
       this.#steps++;

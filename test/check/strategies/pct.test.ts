@@ -24,7 +24,36 @@ const spinWait = defineScenario({
   },
 });
 
+/** A lone cond_resched() before a lock, then a window in which another task sees the change. */
+const yieldThenWindow = defineScenario({
+  name: 'yield-then-window',
+  setup(world) {
+    const lock = world.mutex('m');
+    const x = world.shared(0, 'x');
+    world.spawn('writer', async () => {
+      await world.yieldNow();
+      await lock.lock();
+      await x.store(1);
+      await x.store(0);
+      lock.unlock();
+    });
+    world.spawn('reader', async () => {
+      if ((await x.load()) === 1) throw new Error('saw the intermediate state');
+    });
+  },
+});
+
 describe('PCT', () => {
+  it('a single yield does not drop the task: a bug behind a lone cond_resched is found', async () => {
+    const result = await check(yieldThenWindow, {
+      strategy: 'pct',
+      pctDepth: 2,
+      seed: 3,
+      maxSchedules: 500,
+    });
+    assert.equal(result.finding?.kind, 'exception', 'PCT must find the intermediate state');
+  });
+
   it('finds the lost update (a depth-2 bug) within its budget', async () => {
     const result = await check(lostUpdate(false), { strategy: 'pct', pctDepth: 2, seed: 1 });
     assert.equal(result.finding?.kind, 'invariant');
