@@ -36,7 +36,7 @@ export interface CheckOptions {
   readonly strategy?: StrategyName;
   /** Seed of the random and PCT strategies and of `world.random()` (default 0). */
   readonly seed?: number;
-  /** The schedule string to replay (`v1:0.1.1.2`), for `strategy: 'replay'`. */
+  /** The schedule string to replay (`v1:0.1.1.2`), for `strategy: 'replay'` only. */
   readonly schedule?: string;
   /** At most this many preemptions per schedule (CHESS style); unbounded by default. */
   readonly preemptionBound?: number;
@@ -128,6 +128,9 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
       "a schedule string (like 'v1:0.1.1.2') with strategy 'replay'",
       options.schedule,
     );
+  }
+  if (strategy !== 'replay' && options.schedule !== undefined) {
+    bad('schedule', "absent unless strategy is 'replay'", options.schedule);
   }
   const schedule = options.schedule === undefined ? undefined : decodeSchedule(options.schedule);
   const seedDefault = schedule?.seed ?? 0;

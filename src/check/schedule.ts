@@ -27,8 +27,26 @@ export interface Schedule {
   readonly seed: number;
 }
 
-/** Encodes a schedule as `v1:<choices joined by '.'>[;seed=<n>]`. Pairs with {@link decodeSchedule}. */
+/**
+ * Encodes a schedule as `v1:<choices joined by '.'>[;seed=<n>]`. Pairs with {@link decodeSchedule}.
+ * @throws InvalidArgumentError for a choice outside `[0, TASKS_MAX)` or a seed that is not a
+ * safe integer (a string that {@link decodeSchedule} would refuse).
+ */
 export function encodeSchedule(schedule: Schedule): string {
+  const bad = (why: string): never => {
+    throw new InvalidArgumentError(`encodeSchedule: ${why}`);
+  };
+  if (typeof schedule !== 'object' || schedule === null || !Array.isArray(schedule.choices)) {
+    bad('schedule must be an object with a choices array');
+  }
+  if (schedule.choices.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);
+  for (const choice of schedule.choices) {
+    if (!Number.isInteger(choice) || choice < 0 || choice >= TASKS_MAX) {
+      bad(`${String(choice)} is not a task index in [0, ${TASKS_MAX})`);
+    }
+  }
+  if (!Number.isSafeInteger(schedule.seed))
+    bad(`seed ${String(schedule.seed)} is not a safe integer`);
   const body = `${SCHEDULE_VERSION}:${schedule.choices.join('.')}`;
   return schedule.seed === 0 ? body : `${body};seed=${schedule.seed}`;
 }
@@ -41,6 +59,9 @@ export function decodeSchedule(text: string): Schedule {
   const bad = (why: string): never => {
     throw new InvalidArgumentError(`schedule '${text}': ${why} (expected e.g. 'v1:0.1.1.2')`);
   };
+  if (typeof text !== 'string') {
+    throw new InvalidArgumentError(`schedule must be a string, got ${String(text)}`);
+  }
   const colon = text.indexOf(':');
   if (colon < 0) bad('no version prefix');
   const version = text.slice(0, colon);

@@ -173,7 +173,12 @@ export class RunWorld implements World {
       scheduler: this.scheduler,
       onDiagnostic: (diagnostic: Diagnostic) => {
         if (!tolerate.includes(diagnostic.kind)) sink(diagnostic.kind, diagnostic.message);
-        forward?.(diagnostic);
+        try {
+          forward?.(diagnostic);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
+        }
       },
     });
   }

@@ -40,6 +40,7 @@ export interface CliIo {
 /** Checks, before a long run, that an output file can be created. */
 function outputPath(io: CliIo, path: string | undefined, what: string): string | undefined {
   if (path === undefined) return undefined;
+  if (path === '') throw new InvalidArgumentError(`the ${what} file name is empty`);
   const full = resolve(io.cwd, path);
   const dir = dirname(full);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -73,7 +74,11 @@ function writeOutputs(
   if (trace !== undefined) write(trace, chromeTraceJson(result), cli.trace!, 'trace');
   if (report !== undefined) {
     const description = source.scenario.description;
-    const html = renderHtmlReport(result, description === undefined ? {} : { description });
+    const arg = scenarioArg(source);
+    const html = renderHtmlReport(result, {
+      ...(description === undefined ? {} : { description }),
+      ...(arg === undefined ? {} : { scenarioArg: arg }),
+    });
     write(report, html, cli.report!, 'report');
   }
 }
@@ -91,7 +96,18 @@ function describeOptions(options: Readonly<Record<string, unknown>>): string {
     .join(' ');
 }
 
-function printResult(io: CliIo, result: CheckResult, cli: CliCheckOptions, traceMax: number): void {
+/** What names the scenario in a replay command: a file's path as given, else its name. */
+function scenarioArg(source: ScenarioSource): string | undefined {
+  return source.origin === 'library' ? undefined : source.origin;
+}
+
+function printResult(
+  io: CliIo,
+  result: CheckResult,
+  source: ScenarioSource,
+  cli: CliCheckOptions,
+  traceMax: number,
+): void {
   if (cli.json === true) {
     io.out(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -102,7 +118,7 @@ function printResult(io: CliIo, result: CheckResult, cli: CliCheckOptions, trace
     const options = markStep === undefined ? { max: traceMax } : { max: traceMax, markStep };
     io.out(`${formatTrace(trace, options)}\n\n`);
   }
-  io.out(`${formatSummary(result)}\n`);
+  io.out(`${formatSummary(result, scenarioArg(source))}\n`);
 }
 
 async function runChecked(
@@ -131,7 +147,7 @@ export async function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions)
   const effective = describeOptions(options);
   if (cli.json !== true) io.out(`check ${source.scenario.name} ${effective}\n`);
   const result = await runChecked(io, source, options, cli);
-  printResult(io, result, cli, 60);
+  printResult(io, result, source, cli, 60);
   writeOutputs(io, result, source, cli);
   return result.ok ? EXIT_OK : EXIT_FINDING;
 }
@@ -157,7 +173,7 @@ export async function replayCommand(
   const effective = describeOptions(options);
   if (cli.json !== true) io.out(`replay ${source.scenario.name} ${effective}\n`);
   const result = await runChecked(io, source, options, { ...cli, progress: false });
-  printResult(io, result, cli, 10_000);
+  printResult(io, result, source, cli, 10_000);
   writeOutputs(io, result, source, cli);
   return result.ok ? EXIT_OK : EXIT_FINDING;
 }

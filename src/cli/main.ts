@@ -72,5 +72,18 @@ export async function main(): Promise<void> {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? EXIT_OK);
   });
+  // The event loop drained while the command still waits: something it awaits (a scenario
+  // file's top-level await, say) can never settle. Node would exit 13, silently.
+  let done = false;
+  const stalled = (): void => {
+    if (done) return;
+    process.stderr.write(
+      'mmu-notifier: the command never finished: the scenario (or its file, at load) awaits something that nothing resolves\n',
+    );
+    process.exit(EXIT_USAGE);
+  };
+  process.once('beforeExit', stalled);
   process.exitCode = await run(process.argv.slice(2), processIo());
+  done = true;
+  process.off('beforeExit', stalled);
 }

@@ -27,7 +27,6 @@ import { Invalidation } from './invalidation.ts';
 import * as lifecycle from './lifecycle.ts';
 import {
   checkIntervalOps,
-  checkName,
   checkNotifierOps,
   type MmuIntervalNotifier,
   type MmuIntervalNotifierOps,
@@ -37,6 +36,7 @@ import {
 import {
   type AddressSpaceOptions,
   checkOptions,
+  checkSubscribeOptions,
   NOTIFIER_USERS_MAX,
   NOTIFIERS_MAX,
   type SubscribeOptions,
@@ -132,15 +132,19 @@ export class AddressSpace {
   register<D>(ops: MmuNotifierOps<D>, options: SubscribeOptions<D> = {}): MmuNotifier<D> {
     this.#checkLive('register');
     checkNotifierOps(ops, 'register');
-    checkName(options.name, 'register');
+    checkSubscribeOptions(options, 'register');
     return this.#register(ops, options.name, options.data as D);
+  }
+
+  #checkRoom(caller: string): void {
+    if (this.#core.list.length >= NOTIFIERS_MAX) {
+      throw new OverflowError(`${caller}: more than ${NOTIFIERS_MAX} notifiers on '${this.name}'`);
+    }
   }
 
   #register<D>(ops: MmuNotifierOps<D>, name: string | undefined, data: D): MmuNotifier<D> {
     const core = this.#core;
-    if (core.list.length >= NOTIFIERS_MAX) {
-      throw new OverflowError(`register: more than ${NOTIFIERS_MAX} notifiers on '${this.name}'`);
-    }
+    this.#checkRoom('register');
     const sub = new Subscription<D>(this, ops, name ?? `notifier#${++this.#ids}`, data);
     core.strategy.onRegister(core);
     core.lock();
@@ -170,9 +174,10 @@ export class AddressSpace {
   get<D>(ops: MmuNotifierOps<D>, options: { readonly name?: string } = {}): MmuNotifier<D> {
     this.#checkLive('get');
     checkNotifierOps(ops, 'get');
-    checkName(options.name, 'get');
+    checkSubscribeOptions(options, 'get');
     const found = lifecycle.findGet(this.#core, ops, this.#usersMax);
     if (found !== undefined) return found as Subscription<D>;
+    this.#checkRoom('get'); // before allocNotifier: its data would have no freeNotifier
     const data = ops.allocNotifier === undefined ? (undefined as D) : ops.allocNotifier(this);
     return this.#register(ops, options.name, data);
   }
@@ -272,7 +277,7 @@ export class AddressSpace {
     this.#checkLive('insertInterval');
     checkInsert(start, length);
     checkIntervalOps(ops, 'insertInterval');
-    checkName(options.name, 'insertInterval');
+    checkSubscribeOptions(options, 'insertInterval');
     const name = options.name ?? `interval#${++this.#ids}`;
     const core = this.#core;
     const sub = new IntervalSubscription<D>(

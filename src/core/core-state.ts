@@ -108,6 +108,16 @@ export class CoreState {
       ...(range === undefined ? {} : { range }),
     };
     this.note('diagnostic', subscriber ?? this.name, `${kind}: ${message}`);
-    this.#hook?.(d);
+    const hook = this.#hook;
+    if (hook === undefined) return;
+    try {
+      hook(d);
+    } catch (error) {
+      // Reports come from the middle of walks: a throw here would leak the in-flight record
+      // and leave invalidate_seq odd. Finish the operation; raise the error as uncaught.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 }

@@ -48,5 +48,9 @@ export interface Diagnostic {
   readonly range?: MmuNotifierRange;
 }
 
-/** The hook type: called synchronously, once per diagnostic. It must not throw. */
+/**
+ * The hook type: called synchronously, once per diagnostic. It must not throw: an error it
+ * throws does not reach the core's caller; it is rethrown as an uncaught exception after the
+ * core's operation has completed (the core stays consistent).
+ */
 export type DiagnosticHook = (d: Diagnostic) => void;

@@ -4,7 +4,7 @@
  */
 
 import { InvalidArgumentError } from '../errors.ts';
-import type { Scheduler } from '../sched/scheduler.ts';
+import { isScheduler, type Scheduler } from '../sched/scheduler.ts';
 import type { DiagnosticHook } from './diagnostics.ts';
 import { checkName } from './ops.ts';
 import type { Semantics } from './range.ts';
@@ -23,7 +23,10 @@ export interface AddressSpaceOptions {
   readonly scheduler?: Scheduler;
   /** A label for traces and diagnostics; `mm` by default. */
   readonly name?: string;
-  /** The contract monitor's hook: called synchronously once per diagnostic; must not throw. */
+  /**
+   * The contract monitor's hook: called synchronously once per diagnostic; must not throw
+   * (see {@link DiagnosticHook}).
+   */
   readonly onDiagnostic?: DiagnosticHook;
   /** The get/put limit ({@link NOTIFIER_USERS_MAX} by default; lower it to test the overflow). */
   readonly notifierUsersMax?: number;
@@ -37,6 +40,14 @@ export interface SubscribeOptions<D> {
   readonly data?: D;
 }
 
+/** Validates the options object of `register`, `get` and `insertInterval`, and its name. */
+export function checkSubscribeOptions(options: unknown, caller: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${caller}: options must be an object, got ${String(options)}`);
+  }
+  checkName((options as { readonly name?: unknown }).name, caller);
+}
+
 /** Validates {@link AddressSpaceOptions}. */
 export function checkOptions(options: AddressSpaceOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -48,6 +59,11 @@ export function checkOptions(options: AddressSpaceOptions): void {
     );
   }
   checkName(options.name, 'AddressSpace');
+  if (options.scheduler !== undefined && !isScheduler(options.scheduler)) {
+    throw new InvalidArgumentError(
+      'AddressSpace: scheduler must be a Scheduler (point, access, kick, annotate, objectId, nonBlockStart, nonBlockEnd)',
+    );
+  }
   if (options.onDiagnostic !== undefined && typeof options.onDiagnostic !== 'function') {
     throw new InvalidArgumentError('AddressSpace: onDiagnostic must be a function');
   }

@@ -3,12 +3,15 @@
  * `__mmu_notifier_clear_flush_young`, `__mmu_notifier_clear_young`,
  * `__mmu_notifier_test_young` and `__mmu_notifier_arch_invalidate_secondary_tlbs`.
  * Synchronous live walks of the list (the kernel holds an SRCU read section; a synchronous
- * walk cannot interleave with a grace period here, so none is needed).
+ * walk cannot interleave with a grace period here, so none is needed). A callback that
+ * throws is reported (`callback-threw`) and the walk goes on, so every other secondary MMU
+ * still clears its bits or flushes its TLB; the error is rethrown after the walk.
  */
 
 import { InvalidArgumentError } from '../errors.ts';
 import type { CoreState } from './core-state.ts';
 import { checkAddress } from './range.ts';
+import type { Subscription } from './subscription.ts';
 
 function checkSpan(start: number, end: number, caller: string): void {
   checkAddress(start, `${caller}: start`);
@@ -18,13 +21,41 @@ function checkSpan(start: number, end: number, caller: string): void {
   }
 }
 
+/** Reports a callback's throw and adds the error to the walk's list (returned). */
+function threw(
+  core: CoreState,
+  sub: Subscription<unknown>,
+  op: string,
+  errors: unknown[] | null,
+  error: unknown,
+): unknown[] {
+  const message = error instanceof Error ? error.message : String(error);
+  core.report('callback-threw', `${op} of '${sub.name}' threw: ${message}`, sub.name);
+  if (errors === null) return [error];
+  errors.push(error);
+  return errors;
+}
+
+/** Rethrows what the walk's callbacks threw (several: an `AggregateError`). */
+function rethrow(errors: unknown[] | null, op: string): void {
+  if (errors === null) return;
+  if (errors.length === 1) throw errors[0];
+  throw new AggregateError(errors, `${errors.length} ${op} callbacks threw`);
+}
+
 /** `__mmu_notifier_clear_flush_young`: ORs every notifier's answer. */
 export function clearFlushYoung(core: CoreState, start: number, end: number): boolean {
   checkSpan(start, end, 'clearFlushYoung');
   let young = false;
+  let errors: unknown[] | null = null;
   for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
-    if (sub.ops.clearFlushYoung?.(sub, core.mm, start, end)) young = true;
+    try {
+      if (sub.ops.clearFlushYoung?.(sub, core.mm, start, end)) young = true;
+    } catch (error) {
+      errors = threw(core, sub, 'clearFlushYoung', errors, error);
+    }
   }
+  rethrow(errors, 'clearFlushYoung');
   return young;
 }
 
@@ -32,25 +63,44 @@ export function clearFlushYoung(core: CoreState, start: number, end: number): bo
 export function clearYoung(core: CoreState, start: number, end: number): boolean {
   checkSpan(start, end, 'clearYoung');
   let young = false;
+  let errors: unknown[] | null = null;
   for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
-    if (sub.ops.clearYoung?.(sub, core.mm, start, end)) young = true;
+    try {
+      if (sub.ops.clearYoung?.(sub, core.mm, start, end)) young = true;
+    } catch (error) {
+      errors = threw(core, sub, 'clearYoung', errors, error);
+    }
   }
+  rethrow(errors, 'clearYoung');
   return young;
 }
 
 /** `__mmu_notifier_test_young`: stops at the first notifier that answers young. */
 export function testYoung(core: CoreState, address: number): boolean {
   checkAddress(address, 'testYoung: address');
-  for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
-    if (sub.ops.testYoung?.(sub, core.mm, address)) return true;
+  let young = false;
+  let errors: unknown[] | null = null;
+  for (let sub = core.list.head; sub !== null && !young; sub = sub.hnext) {
+    try {
+      if (sub.ops.testYoung?.(sub, core.mm, address)) young = true;
+    } catch (error) {
+      errors = threw(core, sub, 'testYoung', errors, error);
+    }
   }
-  return false;
+  rethrow(errors, 'testYoung');
+  return young;
 }
 
 /** `__mmu_notifier_arch_invalidate_secondary_tlbs`: every notifier's flush of `[start, end)`. */
 export function archInvalidateSecondaryTlbs(core: CoreState, start: number, end: number): void {
   checkSpan(start, end, 'archInvalidateSecondaryTlbs');
+  let errors: unknown[] | null = null;
   for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
-    sub.ops.archInvalidateSecondaryTlbs?.(sub, core.mm, start, end);
+    try {
+      sub.ops.archInvalidateSecondaryTlbs?.(sub, core.mm, start, end);
+    } catch (error) {
+      errors = threw(core, sub, 'archInvalidateSecondaryTlbs', errors, error);
+    }
   }
+  rethrow(errors, 'archInvalidateSecondaryTlbs');
 }

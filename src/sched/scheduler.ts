@@ -155,6 +155,23 @@ export class EventLoopScheduler implements Scheduler {
 /** The process-wide default scheduler, used when no scheduler is passed. */
 export const defaultScheduler: Scheduler = new EventLoopScheduler();
 
+const SCHEDULER_METHODS = [
+  'point',
+  'access',
+  'kick',
+  'annotate',
+  'objectId',
+  'nonBlockStart',
+  'nonBlockEnd',
+] as const;
+
+/** True when `value` has every method of a {@link Scheduler} (to validate options). */
+export function isScheduler(value: unknown): value is Scheduler {
+  if (typeof value !== 'object' || value === null) return false;
+  const table = value as Readonly<Record<string, unknown>>;
+  return SCHEDULER_METHODS.every((method) => typeof table[method] === 'function');
+}
+
 /** An explicit scheduling point with no object: the kernel's `cond_resched()` / loom's `yield_now`. */
 export function yieldNow(scheduler: Scheduler = defaultScheduler): Promise<void> {
   return scheduler.point({ kind: 'yield', obj: 0, write: false });

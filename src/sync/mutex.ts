@@ -14,7 +14,7 @@
 
 import { LockStateError } from '../errors.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct mutex`. Ownership is not tracked: any task may unlock (as in models). */
 export class Mutex {
@@ -30,6 +30,7 @@ export class Mutex {
   readonly #free = (): boolean => !this.#held;
 
   constructor(options: SyncOptions = {}) {
+    checkSyncOptions(options, 'Mutex');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'mutex';
     this.id = this.#sched.objectId(this.name);

@@ -1,4 +1,5 @@
-import type { Scheduler } from '../sched/scheduler.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { isScheduler, type Scheduler } from '../sched/scheduler.ts';
 
 /** Options shared by every primitive of `sync/`. */
 export interface SyncOptions {
@@ -6,4 +7,21 @@ export interface SyncOptions {
   readonly scheduler?: Scheduler;
   /** A label for traces and error messages (`umem_mutex`, `kvm->mmu_lock`). */
   readonly name?: string;
+}
+
+/**
+ * Validates {@link SyncOptions} for the primitive `what` (`Mutex`, `SpinLock`...).
+ * @throws InvalidArgumentError for a non-object, a scheduler that is not one, a non-string name.
+ */
+export function checkSyncOptions(options: unknown, what: string): asserts options is SyncOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${what}: options must be an object, got ${String(options)}`);
+  }
+  const { scheduler, name } = options as { readonly scheduler?: unknown; readonly name?: unknown };
+  if (scheduler !== undefined && !isScheduler(scheduler)) {
+    throw new InvalidArgumentError(`${what}: options.scheduler must be a Scheduler`);
+  }
+  if (name !== undefined && typeof name !== 'string') {
+    throw new InvalidArgumentError(`${what}: options.name must be a string, got ${typeof name}`);
+  }
 }

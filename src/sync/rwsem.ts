@@ -8,7 +8,7 @@
 
 import { LockStateError } from '../errors.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct rw_semaphore`. */
 export class RwSemaphore {
@@ -26,6 +26,7 @@ export class RwSemaphore {
   readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
 
   constructor(options: SyncOptions = {}) {
+    checkSyncOptions(options, 'RwSemaphore');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'rwsem';
     this.id = this.#sched.objectId(this.name);

@@ -6,7 +6,7 @@
  */
 
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** A shared variable with `READ_ONCE`/`WRITE_ONCE` points. */
 export class Shared<T> {
@@ -20,6 +20,7 @@ export class Shared<T> {
   #value: T;
 
   constructor(initial: T, options: SyncOptions = {}) {
+    checkSyncOptions(options, 'Shared');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'cell';
     this.id = this.#sched.objectId(this.name);

@@ -16,7 +16,15 @@
 
 import { LockStateError } from '../errors.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
+
+function isThenable(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
 
 /** The kernel's `spinlock_t` (`spin_lock`, `spin_unlock`). */
 export class SpinLock {
@@ -36,6 +44,7 @@ export class SpinLock {
   };
 
   constructor(options: SyncOptions = {}) {
+    checkSyncOptions(options, 'SpinLock');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'spinlock';
     this.id = this.#sched.objectId(this.name);
@@ -85,13 +94,25 @@ export class SpinLock {
     }
   }
 
-  /** Runs `fn` with the lock held (`scoped_guard(spinlock, ...)`); `fn` must be synchronous. */
+  /**
+   * Runs `fn` with the lock held (`scoped_guard(spinlock, ...)`); `fn` must be synchronous.
+   * @throws LockStateError when `fn` returned a Promise (its tail would run unlocked); the
+   * lock is released first.
+   */
   withLock<T>(fn: () => T): T {
     this.lock();
+    let result: T;
     try {
-      return fn();
+      result = fn();
     } finally {
       this.unlock();
     }
+    if (isThenable(result)) {
+      Promise.resolve(result).catch(() => {}); // refused below: its rejection is not the caller's
+      throw new LockStateError(
+        `withLock of spin lock '${this.name}': fn returned a Promise (the section must be synchronous)`,
+      );
+    }
+    return result;
   }
 }

@@ -13,7 +13,7 @@
 
 import { LockStateError } from '../errors.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct srcu_struct`. */
 export class Srcu {
@@ -29,6 +29,7 @@ export class Srcu {
   readonly #readers = new Map<number, number>();
 
   constructor(options: SyncOptions = {}) {
+    checkSyncOptions(options, 'Srcu');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'srcu';
     this.id = this.#sched.objectId(this.name);

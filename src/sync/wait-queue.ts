@@ -14,7 +14,7 @@
  */
 
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
-import type { SyncOptions } from './options.ts';
+import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `wait_queue_head_t`. */
 export class WaitQueue {
@@ -29,6 +29,7 @@ export class WaitQueue {
   #sleepers = 0;
 
   constructor(options: SyncOptions = {}) {
+    checkSyncOptions(options, 'WaitQueue');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'waitqueue';
     this.id = this.#sched.objectId(this.name);

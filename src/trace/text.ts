@@ -54,12 +54,24 @@ function shellArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line that replays a finding's schedule. */
-export function replayCommandLine(result: CheckResult): string | undefined {
+/**
+ * The command line that replays a finding's schedule. `scenarioArg` is what names the
+ * scenario on the command line: the scenario's name by default (a library scenario), the
+ * file's path for a scenario loaded from a file.
+ */
+export function replayCommandLine(
+  result: CheckResult,
+  scenarioArg: string = result.scenario,
+): string | undefined {
   if (result.finding === undefined) return undefined;
   const semantics = result.options['semantics'];
-  const args = ['npx', 'mmu-notifier', 'replay', result.scenario, result.finding.schedule];
+  const args = ['npx', 'mmu-notifier', 'replay', scenarioArg, result.finding.schedule];
   if (typeof semantics === 'string') args.push('--semantics', semantics);
+  // A livelock is the step bound itself: the replay must stop at the same bound.
+  const maxSteps = result.options['maxSteps'];
+  if (result.finding.kind === 'livelock' && typeof maxSteps === 'number') {
+    args.push('--max-steps', String(maxSteps));
+  }
   return args.map(shellArg).join(' ');
 }
 
@@ -80,9 +92,10 @@ export function formatStats(result: CheckResult): string {
 
 /**
  * The verdict in a few lines: the finding (kind, message, schedule, replay command) or the
- * proof summary of a clean run, then statistics.
+ * proof summary of a clean run, then statistics. `scenarioArg`: as for
+ * {@link replayCommandLine}.
  */
-export function formatSummary(result: CheckResult): string {
+export function formatSummary(result: CheckResult, scenarioArg?: string): string {
   const semantics = result.options['semantics'];
   const under = typeof semantics === 'string' ? ` (semantics ${semantics})` : '';
   const f = result.finding;
@@ -101,7 +114,7 @@ export function formatSummary(result: CheckResult): string {
     `${result.scenario}${under}: FINDING (${f.kind}) at step ${f.step}`,
     `  ${f.message}`,
     `  schedule: ${f.schedule}  (${f.preemptions} preemption${f.preemptions === 1 ? '' : 's'})`,
-    `  replay:   ${replayCommandLine(result)}`,
+    `  replay:   ${replayCommandLine(result, scenarioArg)}`,
     `  ${formatStats(result)}`,
   ].join('\n');
 }

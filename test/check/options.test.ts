@@ -60,6 +60,9 @@ describe('check options', () => {
       [{ onProgress: 3 as never }, 'onProgress'],
       [{ reduction: true, preemptionBound: 2 }, 'reduction'],
       [{ seed: Number.NaN }, 'seed'],
+      // Regression: a schedule without strategy 'replay' was ignored, and a full search ran.
+      [{ schedule: 'v1:0.1' }, 'schedule'],
+      [{ strategy: 'random', schedule: 'v1:0.1' }, 'schedule'],
     ];
     for (const [options, name] of bad) {
       assert.throws(

@@ -43,5 +43,23 @@ describe('schedule encoding', () => {
     ]) {
       assert.throws(() => decodeSchedule(bad), InvalidArgumentError, bad);
     }
+    // Regression: a non-string was a TypeError from inside the parser.
+    for (const bad of [42, null, undefined, { choices: [] }]) {
+      assert.throws(() => decodeSchedule(bad as never), /schedule must be a string/);
+    }
+  });
+
+  it('refuses to encode what it could not decode (regression: it printed e.g. v1:-1.1.5)', () => {
+    for (const bad of [
+      { choices: [-1], seed: 0 },
+      { choices: [1.5], seed: 0 },
+      { choices: [TASKS_MAX], seed: 0 },
+      { choices: [0], seed: Number.NaN },
+      { choices: [0], seed: 2 ** 53 },
+      { choices: 'x', seed: 0 },
+      null,
+    ]) {
+      assert.throws(() => encodeSchedule(bad as never), InvalidArgumentError, JSON.stringify(bad));
+    }
   });
 });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { noStack } from './harness.ts';
+import { noStack, tempFiles } from './harness.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'mmu-notifier.js');
@@ -65,6 +65,18 @@ describe('bin/mmu-notifier.js', () => {
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
       assert.ok(noStack(r.err), r.err);
+    }
+  });
+
+  it('a scenario file that never finishes loading: exit 2 and one line (regression: a silent 13)', async () => {
+    const { dir, cleanup } = await tempFiles({ 'hang.ts': 'await new Promise(() => {});\n' });
+    try {
+      const r = runBin(['check', join(dir, 'hang.ts')]);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /^mmu-notifier: .*never finished/);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    } finally {
+      await cleanup();
     }
   });
 });

@@ -141,6 +141,9 @@ describe('bad usage (exit 2)', () => {
       await cli([...args, '--report', 'sub'], dir),
       /cannot write the report to 'sub': it is a directory/,
     );
+    // Regression: an empty name resolved to the working directory ("it is a directory").
+    assertUsage(await cli([...args, '--trace', ''], dir), /the trace file name is empty/);
+    assertUsage(await cli([...args, '--report', ''], dir), /the report file name is empty/);
   });
 });
 
@@ -175,8 +178,13 @@ describe('check', () => {
       /lost-update \(semantics current\): FINDING \(invariant\) at step \d+\n {2}invariant 'finally' violated: Error: counter is 1, expected 2/,
     );
     assert.match(r.out, /schedule: v1:[\d.]+/);
-    assert.match(r.out, /replay: {3}npx mmu-notifier replay lost-update v1:/);
+    // Regression: this line named the scenario ('replay lost-update ...'), which is no library
+    // name: the printed command failed with exit 2. It names the file, as it was given.
+    assert.match(r.out, /replay: {3}npx mmu-notifier replay lost.ts v1:/);
     assert.match(r.out, />> +5 {2}t1 +cell\.store counter/);
+    const printed = /replay: {3}npx mmu-notifier (.*)/.exec(r.out)![1]!.split(' ');
+    const again = await cli(printed, dir);
+    assert.equal(again.code, 1, again.err);
   });
 
   it('a file importing a sibling module works too', async () => {

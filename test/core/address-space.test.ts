@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AddressSpace } from '../../src/core/address-space.ts';
+import { AddressSpace, NOTIFIERS_MAX } from '../../src/core/address-space.ts';
 import type { MmuNotifierOps } from '../../src/core/ops.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../../src/core/range.ts';
 import {
@@ -151,6 +151,36 @@ describe('address space: bad input', () => {
     assert.throws(() => new AddressSpace({ semantics: 'v4' as never }), /semantics must be one of/);
     assert.throws(() => new AddressSpace({ onDiagnostic: 1 as never }), InvalidArgumentError);
     assert.throws(() => new AddressSpace({ notifierUsersMax: 0 }), InvalidArgumentError);
+    // Regression: a scheduler that is not one was a TypeError from deep inside the constructor.
+    assert.throws(
+      () => new AddressSpace({ scheduler: 5 as never }),
+      /scheduler must be a Scheduler/,
+    );
+    assert.throws(() => new AddressSpace({ scheduler: {} as never }), InvalidArgumentError);
+  });
+
+  it('subscribe options that are not an object (regression: a TypeError)', () => {
+    const { mm } = space();
+    const nul = null as never;
+    assert.throws(() => mm.register({}, nul), /register: options must be an object/);
+    assert.throws(() => mm.get({}, nul), /get: options must be an object/);
+    assert.throws(
+      () => mm.insertInterval(0, 10, { invalidate: () => true }, nul),
+      /insertInterval: options must be an object/,
+    );
+    assert.throws(() => mm.register({}, 'A' as never), InvalidArgumentError);
+    assert.equal(mm.notifierCount, 0);
+    assert.equal(mm.intervalCount, 0);
+  });
+
+  it('get on a full list: OverflowError before allocNotifier (regression: its data leaked)', () => {
+    const { mm } = space();
+    for (let i = 0; i < NOTIFIERS_MAX; i++) mm.register({});
+    let allocs = 0;
+    const ops: MmuNotifierOps<number> = { allocNotifier: () => ++allocs, freeNotifier() {} };
+    assert.throws(() => mm.get(ops), OverflowError);
+    assert.equal(allocs, 0);
+    assert.equal(mm.notifierCount, NOTIFIERS_MAX);
   });
 });
 

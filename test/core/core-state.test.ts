@@ -7,7 +7,9 @@
  */
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { AddressSpace } from '../../src/core/address-space.ts';
 import { EAGAIN } from '../../src/core/range.ts';
 import {
@@ -114,5 +116,33 @@ describe('trace notes and accesses', () => {
     mm.invalidateRangeEnd(b);
     assert.deepEqual(depths, [1, 1, 0, 0]);
     assert.equal(sched.atomicDepth, 0);
+  });
+});
+
+describe('core state: an onDiagnostic hook that throws', () => {
+  // Regression: the hook threw out of the middle of a walk, so the in-flight record was never
+  // freed and invalidate_seq stayed odd: every later readBegin on the interval hung.
+  // The error now surfaces as an uncaught exception (a child process, to see it) after the
+  // core has finished the operation.
+  it('leaves the core consistent and rethrows the error asynchronously', () => {
+    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const script = `
+      import { AddressSpace, EAGAIN } from ${JSON.stringify(index)};
+      const mm = new AddressSpace({ onDiagnostic: () => { throw new Error('hook threw'); } });
+      mm.insertInterval(0, 4096, { invalidate: () => true });
+      mm.register({ invalidateRangeStart: () => EAGAIN });
+      const r = { start: 0, end: 10, event: 'unmap', blockable: true };
+      mm.invalidateRangeStart(r); // synchronous callbacks: the whole pair runs before the throw
+      mm.invalidateRangeEnd(r);
+      console.log(JSON.stringify([mm.inFlightCount, mm.activeInvalidateRanges, mm.invalidateSeq % 2]));
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.stdout.trim(), '[0,0,0]', r.stderr);
+    assert.match(r.stderr, /hook threw/);
+    assert.equal(r.status, 1);
   });
 });

@@ -24,6 +24,22 @@ describe('SpinLock', () => {
     assert.equal(s.isLocked, false);
   });
 
+  it('withLock with an async fn is a LockStateError (regression: its tail ran unlocked)', async () => {
+    const s = new SpinLock({ name: 's' });
+    let tailLocked: boolean | undefined;
+    assert.throws(
+      () =>
+        s.withLock(async () => {
+          await Promise.resolve();
+          tailLocked = s.isLocked;
+        }),
+      /withLock of spin lock 's': fn returned a Promise/,
+    );
+    assert.equal(s.isLocked, false);
+    for (let i = 0; i < 3; i++) await Promise.resolve(); // the fn's tail runs
+    assert.equal(tailLocked, false); // why it must be refused: the section was not protected
+  });
+
   it('taking it twice is a LockStateError', () => {
     const s = new SpinLock();
     s.lock();

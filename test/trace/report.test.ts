@@ -14,6 +14,11 @@ describe('renderHtmlReport', () => {
     assert.deepEqual(urls, ['http://www.w3.org/2000/svg']);
   });
 
+  it('names a file scenario by its path in the replay command', () => {
+    const html = renderHtmlReport(seedFinding, { scenarioArg: './my.ts' });
+    assert.ok(html.includes('npx mmu-notifier replay ./my.ts v1:0.1.0.2 --semantics'), 'replay');
+  });
+
   it('shows the scenario, verdict, schedule, statistics, timeline and pairs', () => {
     const html = renderHtmlReport(seedFinding, { description: 'the seed' });
     for (const needle of [

@@ -55,6 +55,18 @@ describe('formatSummary', () => {
     assert.equal(replayCommandLine(cleanResult), undefined);
   });
 
+  it('names a file scenario by its path, and a livelock by its step bound', () => {
+    assert.match(replayCommandLine(seedFinding, './my.ts')!, /replay \.\/my\.ts v1:0\.1\.0\.2 /);
+    // Regression: without the bound the replay ran past it and found nothing (exit 0).
+    const livelock: typeof seedFinding = {
+      ...seedFinding,
+      options: { ...seedFinding.options, maxSteps: 3 },
+      finding: { ...seedFinding.finding!, kind: 'livelock' },
+    };
+    assert.match(replayCommandLine(livelock)!, / --semantics legacy-2019 --max-steps 3$/);
+    assert.doesNotMatch(replayCommandLine(seedFinding)!, /--max-steps/);
+  });
+
   it('formats statistics on one line', () => {
     assert.equal(
       formatStats(cleanResult),
