@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the project's dependencies from the lockfile when they are missing, so that the
-// README's first command (`npm start`) works on a fresh clone. Plain Node: it must run
+// README's two commands (`npm start`, `npm test`) work on a fresh clone. Plain Node: it must run
 // before anything is installed.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
