@@ -43,36 +43,53 @@ function rethrow(errors: unknown[] | null, op: string): void {
   throw new AggregateError(errors, `${errors.length} ${op} callbacks threw`);
 }
 
-/** `__mmu_notifier_clear_flush_young`: ORs every notifier's answer. */
-export function clearFlushYoung(core: CoreState, start: number, end: number): boolean {
-  checkSpan(start, end, 'clearFlushYoung');
+/**
+ * One notifier's young answer as a boolean. The kernel's callbacks return an int (non-zero:
+ * young), so numbers count by truthiness; a Promise is a sleep where the kernel may not sleep
+ * (`sleep-in-nonblock`) and anything else a `bad-return`; both count as not young.
+ */
+function youngAnswer(core: CoreState, sub: Subscription<unknown>, op: string, answer: unknown) {
+  if (answer === undefined || typeof answer === 'boolean') return answer === true;
+  if (typeof answer === 'number') return answer !== 0;
+  if (answer instanceof Promise) {
+    answer.catch(() => {});
+    core.report('sleep-in-nonblock', `${op} of '${sub.name}' returned a Promise`, sub.name);
+  } else {
+    core.report('bad-return', `${op} of '${sub.name}' returned ${String(answer)}`, sub.name);
+  }
+  return false;
+}
+
+/** The OR-ing walk of `__mmu_notifier_clear_flush_young` and `__mmu_notifier_clear_young`. */
+function clearWalk(
+  core: CoreState,
+  op: 'clearFlushYoung' | 'clearYoung',
+  start: number,
+  end: number,
+): boolean {
+  checkSpan(start, end, op);
   let young = false;
   let errors: unknown[] | null = null;
   for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
     try {
-      if (sub.ops.clearFlushYoung?.(sub, core.mm, start, end)) young = true;
+      const answer: unknown = sub.ops[op]?.(sub, core.mm, start, end);
+      if (youngAnswer(core, sub, op, answer)) young = true;
     } catch (error) {
-      errors = threw(core, sub, 'clearFlushYoung', errors, error);
+      errors = threw(core, sub, op, errors, error);
     }
   }
-  rethrow(errors, 'clearFlushYoung');
+  rethrow(errors, op);
   return young;
+}
+
+/** `__mmu_notifier_clear_flush_young`: ORs every notifier's answer. */
+export function clearFlushYoung(core: CoreState, start: number, end: number): boolean {
+  return clearWalk(core, 'clearFlushYoung', start, end);
 }
 
 /** `__mmu_notifier_clear_young`: ORs every notifier's answer. */
 export function clearYoung(core: CoreState, start: number, end: number): boolean {
-  checkSpan(start, end, 'clearYoung');
-  let young = false;
-  let errors: unknown[] | null = null;
-  for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
-    try {
-      if (sub.ops.clearYoung?.(sub, core.mm, start, end)) young = true;
-    } catch (error) {
-      errors = threw(core, sub, 'clearYoung', errors, error);
-    }
-  }
-  rethrow(errors, 'clearYoung');
-  return young;
+  return clearWalk(core, 'clearYoung', start, end);
 }
 
 /** `__mmu_notifier_test_young`: stops at the first notifier that answers young. */
@@ -82,7 +99,8 @@ export function testYoung(core: CoreState, address: number): boolean {
   let errors: unknown[] | null = null;
   for (let sub = core.list.head; sub !== null && !young; sub = sub.hnext) {
     try {
-      if (sub.ops.testYoung?.(sub, core.mm, address)) young = true;
+      const answer: unknown = sub.ops.testYoung?.(sub, core.mm, address);
+      if (youngAnswer(core, sub, 'testYoung', answer)) young = true;
     } catch (error) {
       errors = threw(core, sub, 'testYoung', errors, error);
     }

@@ -66,4 +66,29 @@ describe('young queries and TLB flush: a callback that throws', () => {
     mm.register({ clearYoung: boom });
     assert.throws(() => mm.clearYoung(0, 4096), AggregateError);
   });
+  it('answers that are not booleans: numbers by truthiness, a Promise or other is not young', () => {
+    const { mm, diagnostics } = space();
+    const asyncAnswer = (() => Promise.resolve(true)) as unknown as () => boolean;
+    const stringAnswer = (() => 'yes') as unknown as () => boolean;
+    const numberAnswer = (() => 1) as unknown as () => boolean;
+    mm.register({ clearYoung: asyncAnswer, testYoung: asyncAnswer }, { name: 'async' });
+    assert.equal(mm.clearYoung(0, 4096), false);
+    assert.equal(mm.testYoung(0), false);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.kind, d.subscriber]),
+      [
+        ['sleep-in-nonblock', 'async'],
+        ['sleep-in-nonblock', 'async'],
+      ],
+    );
+    diagnostics.length = 0;
+    mm.register({ clearFlushYoung: stringAnswer }, { name: 'string' });
+    assert.equal(mm.clearFlushYoung(0, 4096), false);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.kind, d.subscriber]),
+      [['bad-return', 'string']],
+    );
+    mm.register({ clearFlushYoung: numberAnswer }, { name: 'number' });
+    assert.equal(mm.clearFlushYoung(0, 4096), true);
+  });
 });
