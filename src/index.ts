@@ -150,6 +150,7 @@ export type { ChromeTrace, ChromeTraceEvent } from './trace/chrome-trace.ts';
 export { chromeTraceJson, STEP_US, toChromeTrace } from './trace/chrome-trace.ts';
 export { VALIDATE_PROBLEMS_MAX, validateChromeTrace } from './trace/chrome-validate.ts';
 export { escapeXml } from './trace/escape.ts';
+export { toFtrace } from './trace/ftrace.ts';
 export type { ReportOptions } from './trace/report.ts';
 export { REPORT_TIMELINE_EVENTS, renderHtmlReport } from './trace/report.ts';
 export { renderTimelineSvg } from './trace/svg.ts';

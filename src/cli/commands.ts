@@ -19,6 +19,7 @@ import { decodeSchedule } from '../check/schedule.ts';
 import type { CheckResult } from '../check/types.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { chromeTraceJson } from '../trace/chrome-trace.ts';
+import { toFtrace } from '../trace/ftrace.ts';
 import { renderHtmlReport } from '../trace/report.ts';
 import { formatSummary, formatTrace } from '../trace/text.ts';
 import { type CliCheckOptions, checkOptionsFrom, EXIT_FINDING, EXIT_OK } from './options.ts';
@@ -61,6 +62,7 @@ function writeOutputs(
   cli: CliCheckOptions,
 ): void {
   const trace = outputPath(io, cli.trace, 'trace');
+  const ftrace = outputPath(io, cli.ftrace, 'ftrace text');
   const report = outputPath(io, cli.report, 'report');
   const write = (file: string, text: string, shown: string, what: string): void => {
     try {
@@ -72,6 +74,7 @@ function writeOutputs(
     io.err(`${what} written to ${shown}\n`);
   };
   if (trace !== undefined) write(trace, chromeTraceJson(result), cli.trace!, 'trace');
+  if (ftrace !== undefined) write(ftrace, toFtrace(result), cli.ftrace!, 'ftrace text');
   if (report !== undefined) {
     const description = source.scenario.description;
     const arg = scenarioArg(source);
@@ -143,6 +146,7 @@ export async function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions)
   const source = await resolveScenario(arg, io.cwd);
   const options = checkOptionsFrom(cli, source.defaults);
   outputPath(io, cli.trace, 'trace');
+  outputPath(io, cli.ftrace, 'ftrace text');
   outputPath(io, cli.report, 'report');
   const effective = describeOptions(options);
   if (cli.json !== true) io.out(`check ${source.scenario.name} ${effective}\n`);
@@ -169,6 +173,7 @@ export async function replayCommand(
     schedule,
   };
   outputPath(io, cli.trace, 'trace');
+  outputPath(io, cli.ftrace, 'ftrace text');
   outputPath(io, cli.report, 'report');
   const effective = describeOptions(options);
   if (cli.json !== true) io.out(`replay ${source.scenario.name} ${effective}\n`);

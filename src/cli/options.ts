@@ -42,6 +42,8 @@ export interface CliCheckOptions {
   readonly json?: boolean;
   /** `--trace <file>`: where to write the Chrome trace of the finding (or the replay). */
   readonly trace?: string;
+  /** `--ftrace <file>`: where to write the same trace as ftrace text (`trace-cmd report`). */
+  readonly ftrace?: string;
   /** `--report <file>`: where to write the self-contained HTML report. */
   readonly report?: string;
   /** False with `--no-progress`; the bar shows only on a TTY outside CI anyway. */

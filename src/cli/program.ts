@@ -42,6 +42,8 @@ const semanticsOption = (): Option =>
   new Option('--semantics <name>', 'the core semantics to run under').choices(SEMANTICS);
 const traceOption = (): Option =>
   new Option('--trace <file>', 'write a Chrome trace (Perfetto, chrome://tracing)');
+const ftraceOption = (): Option =>
+  new Option('--ftrace <file>', 'write the trace as ftrace text (trace-cmd style)');
 const reportOption = (): Option =>
   new Option('--report <file>', 'write a self-contained HTML report');
 const jsonOption = (): Option =>
@@ -80,6 +82,7 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
     )
     .addOption(jsonOption())
     .addOption(traceOption())
+    .addOption(ftraceOption())
     .addOption(reportOption())
     .option('--no-progress', 'no progress bar (there is none anyway off a terminal or in CI)')
     .addHelpText(
@@ -87,6 +90,7 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
       examples([
         'mmu-notifier check seed-2019 --semantics legacy-2019 --report report.html',
         'mmu-notifier check ./my-scenario.ts --strategy random --seed 7 --max-schedules 5000',
+        'mmu-notifier check seed-2019 --ftrace seed.ftrace.txt',
       ]),
     )
     .action(async (scenario: string, options: CliCheckOptions) => {
@@ -109,11 +113,13 @@ function replayCommandSpec(io: CliIo, box: ExitBox): Command {
     )
     .addOption(jsonOption())
     .addOption(traceOption())
+    .addOption(ftraceOption())
     .addOption(reportOption())
     .addHelpText(
       'after',
       examples([
         "mmu-notifier replay seed-2019 'v1:0.1.1.0' --semantics legacy-2019 --trace seed.trace.json",
+        "mmu-notifier replay seed-2019 'v1:0.1.1.0' --semantics legacy-2019 --ftrace seed.ftrace.txt",
       ]),
     )
     .action(async (scenario: string, schedule: string, options: CliCheckOptions) => {

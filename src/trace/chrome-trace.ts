@@ -64,8 +64,13 @@ export interface ChromeTrace {
 
 const PID = 1;
 
-/** Timestamps of each event index (and of index `n`, just past the last event). */
-function timestamps(events: readonly TraceEvent[]): number[] {
+/**
+ * The timestamp in microseconds of each event index, and of index `n` just past the last
+ * event: step `s` starts at `s *` {@link STEP_US}, a step's events are spread evenly inside
+ * it, and every index is later than the one before. Shared with the ftrace export.
+ * @param events the timeline's events, in order.
+ */
+export function eventTimestamps(events: readonly TraceEvent[]): number[] {
   const ts: number[] = [];
   let i = 0;
   while (i < events.length) {
@@ -142,7 +147,12 @@ function spanEvents(t: Timeline, ts: readonly number[]): ChromeTraceEvent[] {
   return out;
 }
 
-function spanName(span: TimelineSpan): string {
+/**
+ * The name a span is drawn under: `<lock> held`, `<subscriber> (no end)` for an invalidation
+ * the trace never ends, else the subscriber's name. Shared with the ftrace export.
+ * @param span a timeline span.
+ */
+export function spanName(span: TimelineSpan): string {
   if (span.kind === 'lock') return `${span.subject} held`;
   if (span.end === 'open') return `${span.subject} (no end)`;
   return span.subject;
@@ -216,7 +226,7 @@ function counterEvents(t: Timeline, ts: readonly number[]): ChromeTraceEvent[] {
 export function toChromeTrace(result: CheckResult): ChromeTrace {
   const trace = result.finding?.trace ?? result.trace ?? [];
   const t = buildTimeline(trace, result.finding);
-  const ts = timestamps(t.events);
+  const ts = eventTimestamps(t.events);
   const events = [
     ...metadataEvents(t, result.scenario),
     ...runSlices(t, ts),

@@ -145,6 +145,23 @@ describe('bad usage (exit 2)', () => {
     assertUsage(await cli([...args, '--trace', ''], dir), /the trace file name is empty/);
     assertUsage(await cli([...args, '--report', ''], dir), /the report file name is empty/);
   });
+
+  it('--ftrace paths that cannot be written, on check and replay, before any run', async () => {
+    for (const args of [
+      ['check', 'locked.ts', '--max-schedules', '5'],
+      ['replay', 'lost.ts', 'v1:0.0.0.1.1.1'],
+    ]) {
+      assertUsage(
+        await cli([...args, '--ftrace', 'nowhere/x.txt'], dir),
+        /cannot write the ftrace text to 'nowhere\/x.txt': directory 'nowhere' does not exist/,
+      );
+      assertUsage(
+        await cli([...args, '--ftrace', 'sub'], dir),
+        /cannot write the ftrace text to 'sub': it is a directory/,
+      );
+      assertUsage(await cli([...args, '--ftrace', ''], dir), /the ftrace text file name is empty/);
+    }
+  });
 });
 
 describe('list', () => {
@@ -277,6 +294,26 @@ describe('check', () => {
     assert.match(html, /class="finding"/);
   });
 
+  it('--ftrace writes the finding as ftrace text, and --help names it', async () => {
+    const r = await cli(['check', 'lost.ts', '--ftrace', 'out.ftrace.txt'], dir);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /ftrace text written to out.ftrace.txt/);
+    const text = await readFile(join(dir, 'out.ftrace.txt'), 'utf8');
+    assert.ok(text.startsWith('# tracer: nop\n'));
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
+    assert.ok(lines.some((l) => /^ +t[12]-100\d +\[000\] \.{5} +\d+\.\d{6}: cell_load: /.test(l)));
+    assert.match(lines.at(-1)!, /: finding: invariant at step \d+, schedule v1:/);
+    for (const command of ['check', 'replay']) {
+      assert.match(
+        (await cli([command, '--help'])).out,
+        /--ftrace <file> +write the trace as ftrace/,
+      );
+    }
+  });
+
   it('the library seed: a finding under legacy-2019, none today', async () => {
     const legacy = await cli(['check', 'seed-2019', '--semantics', 'legacy-2019']);
     assert.equal(legacy.code, 1, legacy.out + legacy.err);
@@ -301,6 +338,16 @@ describe('replay', () => {
     assert.deepEqual(
       validateChromeTrace(JSON.parse(await readFile(join(dir, 'replay.json'), 'utf8'))),
       [],
+    );
+    const ftrace = await cli(
+      ['replay', 'lost.ts', found.finding.schedule, '--ftrace', 'replay.txt'],
+      dir,
+    );
+    assert.equal(ftrace.code, 1, ftrace.err);
+    assert.match(ftrace.err, /ftrace text written to replay.txt/);
+    assert.match(
+      await readFile(join(dir, 'replay.txt'), 'utf8'),
+      /^# tracer: nop\n[\s\S]*: finding: /,
     );
     const serial = await cli(['replay', 'lost.ts', 'v1:0.0.0.1.1.1'], dir);
     assert.equal(serial.code, 0, serial.err);
