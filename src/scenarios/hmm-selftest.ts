@@ -48,6 +48,11 @@ export async function cpuReadAll(mm: Mm, npages: number, from = BASE): Promise<n
   return out;
 }
 
+/** Asserts that the CPU reads page i of the `NPAGES` buffer as `f(i)`; `what` names the check. */
+export async function expectCpuReads(mm: Mm, f: (i: number) => number, what: string) {
+  assertEq(await cpuReadAll(mm, NPAGES), seq(NPAGES, f), what);
+}
+
 /** The CPU initializes the buffer: page i holds `f(i)`. */
 export async function cpuInit(mm: Mm, npages: number, f: (i: number) => number): Promise<void> {
   for (let i = 0; i < npages; i++)

@@ -15,7 +15,7 @@ import { assertEq, BASE, NONE, RO, RW, stage } from './fixture.ts';
 import {
   addr,
   cpuInit,
-  cpuReadAll,
+  expectCpuReads,
   mmapAnon,
   NPAGES,
   NTIMES,
@@ -57,11 +57,7 @@ export const anonTests: readonly Scenario[] = [
       assertEq(await mprotect(mm, BASE, NPAGES * PAGE_SIZE, NONE), 0, 'mprotect(PROT_NONE)');
       assertEq((await fd.read(BASE, NPAGES)).ret, EFAULT, 'read of PROT_NONE');
       assertEq(await mprotect(mm, BASE, NPAGES * PAGE_SIZE, RO), 0, 'mprotect(PROT_READ)');
-      assertEq(
-        await cpuReadAll(mm, NPAGES),
-        seq(NPAGES, (i) => i),
-        'cpu reads the buffer',
-      );
+      await expectCpuReads(mm, (i) => i, 'cpu reads the buffer');
     },
   ),
   selftest(
@@ -74,11 +70,7 @@ export const anonTests: readonly Scenario[] = [
         seq(NPAGES, (i) => i),
       );
       assertEq([w.ret, w.cpages, w.faults], [0, NPAGES, 1], 'write');
-      assertEq(
-        await cpuReadAll(mm, NPAGES),
-        seq(NPAGES, (i) => i),
-        'what the device wrote',
-      );
+      await expectCpuReads(mm, (i) => i, 'what the device wrote');
     },
   ),
   selftest(
@@ -98,22 +90,14 @@ export const anonTests: readonly Scenario[] = [
         EPERM,
         'write of PROT_READ',
       );
-      assertEq(
-        await cpuReadAll(mm, NPAGES),
-        seq(NPAGES, () => 0),
-        'nothing written',
-      );
+      await expectCpuReads(mm, () => 0, 'nothing written');
       assertEq(await mprotect(mm, BASE, NPAGES * PAGE_SIZE, RW), 0, 'mprotect(RW)');
       const w = await fd.write(
         BASE,
         seq(NPAGES, (i) => i),
       );
       assertEq([w.ret, w.cpages, w.faults], [0, NPAGES, 1], 'write');
-      assertEq(
-        await cpuReadAll(mm, NPAGES),
-        seq(NPAGES, (i) => i),
-        'what the device wrote',
-      );
+      await expectCpuReads(mm, (i) => i, 'what the device wrote');
     },
   ),
   selftest(
@@ -143,11 +127,7 @@ export const anonTests: readonly Scenario[] = [
         seq(NPAGES, (i) => i),
       );
       assertEq([w.ret, w.cpages, w.faults], [0, NPAGES, 1], 'write');
-      assertEq(
-        await cpuReadAll(mm, NPAGES),
-        seq(NPAGES, (i) => i),
-        'what the device wrote',
-      );
+      await expectCpuReads(mm, (i) => i, 'what the device wrote');
       assertEq(
         seq(NPAGES, (i) => file.pread(i * PAGE_SIZE)),
         seq(NPAGES, (i) => i),
