@@ -8,11 +8,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Chooser, type RunSettings, runSchedule } from '../../src/check/execution.ts';
 import { ExecutionLog } from '../../src/check/execution-log.ts';
 import { defineScenario } from '../../src/check/world.ts';
 import { InternalError } from '../../src/errors.ts';
+import { collectEscapes } from './escapes.ts';
 
 const SETTINGS: RunSettings = { maxSteps: 100, seed: 1, semantics: 'current', trace: false };
 
@@ -49,17 +50,7 @@ function settle(): Promise<void> {
 }
 
 describe('runSchedule', () => {
-  const escaped: unknown[] = [];
-  const onEscape = (error: unknown): void => void escaped.push(error);
-  beforeEach(() => {
-    escaped.length = 0;
-    process.on('uncaughtException', onEscape);
-    process.on('unhandledRejection', onEscape);
-  });
-  afterEach(() => {
-    process.off('uncaughtException', onEscape);
-    process.off('unhandledRejection', onEscape);
-  });
+  const escaped = collectEscapes();
 
   it('runs the scenario to its end with a sane chooser', async () => {
     const outcome = await runSchedule(

@@ -9,9 +9,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { check } from '../../src/check/check.ts';
 import { defineScenario, type Scenario } from '../../src/check/world.ts';
+import { collectEscapes } from './escapes.ts';
 import { lostUpdate } from './fixtures.ts';
 
 /** Blocks the thread for `ms` milliseconds (what a loaded machine does between two ticks). */
@@ -45,17 +46,7 @@ function awaitsMacrotask(kind: Macrotask, stallMs: number): Scenario {
 }
 
 describe('watchdog', () => {
-  const escaped: unknown[] = [];
-  const onEscape = (error: unknown): void => void escaped.push(error);
-  beforeEach(() => {
-    escaped.length = 0;
-    process.on('uncaughtException', onEscape);
-    process.on('unhandledRejection', onEscape);
-  });
-  afterEach(() => {
-    process.off('uncaughtException', onEscape);
-    process.off('unhandledRejection', onEscape);
-  });
+  const escaped = collectEscapes();
 
   for (const kind of ['setTimeout', 'setImmediate'] as const) {
     it(`a task awaiting ${kind} mid-step is 'outside' on a slow machine too`, async () => {
