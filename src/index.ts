@@ -42,7 +42,7 @@ export type {
   MmuNotifierOps,
 } from './core/ops.ts';
 export type { MmuNotifierRange, MmuNotifyEvent, Semantics } from './core/range.ts';
-export { ADDRESS_END, describeRange, EAGAIN, MMU_NOTIFY_EVENTS } from './core/range.ts';
+export { ADDRESS_END, describeRange, EAGAIN, MMU_NOTIFY_EVENTS, SEMANTICS } from './core/range.ts';
 // Errors.
 export type { ErrorCode } from './errors.ts';
 export {

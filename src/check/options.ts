@@ -3,7 +3,7 @@
  * bad option: `check(): option 'NAME' must be ..., got VALUE` (an InvalidArgumentError).
  */
 
-import type { Semantics } from '../core/range.ts';
+import { SEMANTICS, type Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import {
   PCT_DEPTH_DEFAULT,
@@ -87,7 +87,6 @@ export interface Settings {
 }
 
 const STRATEGIES: readonly StrategyName[] = ['dfs', 'random', 'pct', 'replay'];
-const SEMANTICS: readonly Semantics[] = ['current', 'kernel', 'legacy-2019'];
 
 function bad(name: string, what: string, value: unknown): never {
   throw new InvalidArgumentError(`check(): option '${name}' must be ${what}, got ${String(value)}`);

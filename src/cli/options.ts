@@ -3,6 +3,7 @@
  * {@link InvalidArgumentError} that says what is expected) and the names the checker takes.
  */
 
+import { SEMANTICS as CORE_SEMANTICS } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** Exit code: no finding. */
@@ -14,8 +15,8 @@ export const EXIT_USAGE = 2;
 /** Exit code: a defect of mmu-notifier itself (an internal error, printed with its stack). */
 export const EXIT_INTERNAL = 3;
 
-/** The `--semantics` values. */
-export const SEMANTICS = ['current', 'kernel', 'legacy-2019'] as const;
+/** The `--semantics` values: every core semantics. */
+export const SEMANTICS = CORE_SEMANTICS;
 /** The `--strategy` values of `check` (replay has its own command). */
 export const STRATEGIES = ['dfs', 'random', 'pct'] as const;
 

@@ -14,8 +14,8 @@
  * error (`InvalidArgumentError`, `StateError`, `OverflowError`, `ReleasedError`). Callback
  * failures never throw: they are values (`EAGAIN`) and diagnostics. A callback that throws
  * reaches the caller after pairing is restored (several: an `AggregateError`).
- * The semantics (`current`, `kernel`, `legacy-2019`) changes only the list part; see
- * `semantics.ts`. Invalidation internals live in `invalidate.ts`, lifetimes in `lifecycle.ts`.
+ * The semantics (`current`, `linux-6.12` = `kernel`, `linux-6.1`, `legacy-2019`) changes the
+ * invalidation path and the register checks; see `semantics.ts`. Invalidation internals live in `invalidate.ts`, lifetimes in `lifecycle.ts`.
  */
 
 import { InvalidArgumentError, OverflowError, ReleasedError, StateError } from '../errors.ts';
@@ -131,7 +131,7 @@ export class AddressSpace {
    */
   register<D>(ops: MmuNotifierOps<D>, options: SubscribeOptions<D> = {}): MmuNotifier<D> {
     this.#checkLive('register');
-    checkNotifierOps(ops, 'register');
+    checkNotifierOps(ops, 'register', this.#core.strategy.secondaryTlbsExclusive);
     checkSubscribeOptions(options, 'register');
     return this.#register(ops, options.name, options.data as D);
   }
@@ -173,7 +173,7 @@ export class AddressSpace {
    */
   get<D>(ops: MmuNotifierOps<D>, options: { readonly name?: string } = {}): MmuNotifier<D> {
     this.#checkLive('get');
-    checkNotifierOps(ops, 'get');
+    checkNotifierOps(ops, 'get', this.#core.strategy.secondaryTlbsExclusive);
     checkSubscribeOptions(options, 'get');
     const found = lifecycle.findGet(this.#core, ops, this.#usersMax);
     if (found !== undefined) return found as Subscription<D>;

@@ -1,13 +1,13 @@
 /**
  * The list part of an invalidation: the walks of the kernel's
- * `mn_hlist_invalidate_range_start` and `mn_hlist_invalidate_end` (v6.17), parameterized so
+ * `mn_hlist_invalidate_range_start` and `mn_hlist_invalidate_end` (6.1.192, 6.12.118), parameterized so
  * that each semantics picks which walk it runs (see `semantics.ts`).
  *
  * | walk               | visits                                   | used by                      |
  * |--------------------|------------------------------------------|------------------------------|
  * | {@link startFrom}  | the list from a node, live or skipping unlisted ones | every start        |
  * | {@link endRecordedFrom} | exactly the record's successful starts, still listed | `current` ends |
- * | {@link endLiveFrom}| every listed notifier with an end (live) | `kernel`, `legacy-2019` ends and unwind |
+ * | {@link endLiveFrom}| every listed notifier with an end (live; 6.1's end: `invalidate_range` first) | the versioned semantics' ends and unwind |
  *
  * Every walk is synchronous until a blockable callback returns a Promise; it then opens the
  * record's SRCU read section (so `unregister` waits for it) and resumes after the Promise
@@ -158,18 +158,35 @@ export function endRecordedFrom(core: CoreState, rec: InFlight, i: number): void
   }
 }
 
-/** `mn_hlist_invalidate_end` (and the unwind loop of the start): every end on the live list. */
+/**
+ * `mn_hlist_invalidate_end` (and the unwind loop of the start): every end on the live list.
+ * With `tlb` (6.1.192's end, not its unwind), each notifier's secondary-TLB callback runs
+ * first: `if (!only_end && ops->invalidate_range) ops->invalidate_range(...)`.
+ */
 export function endLiveFrom(
   core: CoreState,
   rec: InFlight,
   node: Sub | null,
+  tlb: boolean,
 ): void | Promise<void> {
   for (; node !== null; node = node.hnext) {
+    if (tlb) secondaryTlbs(core, rec, node);
     if (node.ops.invalidateRangeEnd === undefined) continue;
     const pending = callEnd(core, rec, node);
     if (pending !== undefined) {
       const sub = node;
-      return awaitEnd(core, rec, sub, pending).then(() => endLiveFrom(core, rec, sub.hnext));
+      return awaitEnd(core, rec, sub, pending).then(() => endLiveFrom(core, rec, sub.hnext, tlb));
     }
+  }
+}
+
+/** 6.1.192's `invalidate_range(subscription, range->mm, range->start, range->end)`. */
+function secondaryTlbs(core: CoreState, rec: InFlight, sub: Sub): void {
+  const flush = sub.ops.archInvalidateSecondaryTlbs;
+  if (flush === undefined) return;
+  try {
+    flush(sub, core.mm, rec.range.start, rec.range.end);
+  } catch (error) {
+    callbackThrew(core, rec, sub.name, 'archInvalidateSecondaryTlbs', error);
   }
 }

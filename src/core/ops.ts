@@ -31,7 +31,11 @@ export interface MmuNotifierOps<D = unknown> {
   ): number | void | Promise<number | void>;
   /** `invalidate_range_end`: called once per successful start. Pairs with `invalidateRangeStart`. */
   invalidateRangeEnd?(sub: MmuNotifier<D>, range: MmuNotifierRange): void | Promise<void>;
-  /** `arch_invalidate_secondary_tlbs`: from the TLB flush; exclusive with start/end (v6.6). */
+  /**
+   * `arch_invalidate_secondary_tlbs` (6.12.118): from the TLB flush; exclusive with start/end
+   * (v6.6 on). In 6.1.192 it is `invalidate_range`: also called by every range end
+   * (`mn_hlist_invalidate_end`, under `linux-6.1` and `legacy-2019`) and combinable.
+   */
   archInvalidateSecondaryTlbs?(
     sub: MmuNotifier<D>,
     mm: AddressSpace,
@@ -136,13 +140,22 @@ function checkMembers(ops: unknown, members: readonly string[], caller: string):
 }
 
 /**
- * The checks of `__mmu_notifier_register`: members are functions, and
- * `archInvalidateSecondaryTlbs` is not combined with start/end (`-EINVAL` since v6.6).
+ * The checks of `__mmu_notifier_register`: members are functions, and, where `exclusive`
+ * (v6.6 on: 6.12.118, and `current`), `archInvalidateSecondaryTlbs` is not combined with
+ * start/end (`WARN_ON_ONCE`, `-EINVAL`); 6.1.192 and v5.2 accept the combination.
  */
-export function checkNotifierOps(ops: unknown, caller: string): asserts ops is MmuNotifierOps {
+export function checkNotifierOps(
+  ops: unknown,
+  caller: string,
+  exclusive = true,
+): asserts ops is MmuNotifierOps {
   checkMembers(ops, NOTIFIER_MEMBERS, caller);
   const o = ops as MmuNotifierOps;
-  if (o.archInvalidateSecondaryTlbs && (o.invalidateRangeStart || o.invalidateRangeEnd)) {
+  if (
+    exclusive &&
+    o.archInvalidateSecondaryTlbs &&
+    (o.invalidateRangeStart || o.invalidateRangeEnd)
+  ) {
     throw new InvalidArgumentError(
       `${caller}: ops.archInvalidateSecondaryTlbs cannot be combined with invalidateRangeStart/End`,
     );

@@ -7,8 +7,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { isScheduler, type Scheduler } from '../sched/scheduler.ts';
 import type { DiagnosticHook } from './diagnostics.ts';
 import { checkName } from './ops.ts';
-import type { Semantics } from './range.ts';
-import { SEMANTICS } from './semantics.ts';
+import { SEMANTICS, type Semantics } from './range.ts';
 
 /** The kernel's limit on `subscription->users` (`UINT_MAX`). */
 export const NOTIFIER_USERS_MAX = 0xffff_ffff;

@@ -38,10 +38,20 @@ export interface MmuNotifierRange {
 export const EAGAIN = -11;
 
 /**
- * Which core to run: `current` (today's kernel plus exact pairing, the default), `kernel`
- * (v6.17's `mm/mmu_notifier.c` as it is) or `legacy-2019` (v5.2, the seed thread's core).
+ * Every semantics, in the order the docs and the matrix list them:
+ *
+ * - `current` (the default): the kernel's path plus exact pairing (ours; docs/semantics.md).
+ * - `linux-6.12`: Debian's 6.12.118 `mm/mmu_notifier.c` path for path (with the 2026 stable
+ *   fix "mm/mmu_notifier: finish non-blocking interval invalidation on error").
+ * - `linux-6.1`: Debian's 6.1.192 `mm/mmu_notifier.c` path for path, flaws included
+ *   (without that fix; `invalidate_range` still called from `mn_hlist_invalidate_end`).
+ * - `kernel`: an alias of the newest versioned semantics, `linux-6.12`.
+ * - `legacy-2019`: v5.2's list part (the seed thread's core) over the v5.5-v5.11 interval part.
  */
-export type Semantics = 'current' | 'kernel' | 'legacy-2019';
+export const SEMANTICS = ['current', 'linux-6.12', 'linux-6.1', 'kernel', 'legacy-2019'] as const;
+
+/** Which core to run: one of {@link SEMANTICS} (`current` by default). */
+export type Semantics = (typeof SEMANTICS)[number];
 
 /** Every {@link MmuNotifyEvent}, for validation and for generators in tests. */
 export const MMU_NOTIFY_EVENTS: readonly MmuNotifyEvent[] = [

@@ -7,7 +7,7 @@ import type { CheckOptions } from '../check/options.ts';
 import type { Scenario } from '../check/world.ts';
 
 /** Groups of the library. */
-export type ScenarioTag = 'seed' | 'history' | 'open' | 'everyday' | 'hmm-selftest';
+export type ScenarioTag = 'seed' | 'history' | 'everyday' | 'hmm-selftest';
 
 /** One library entry. */
 export interface ScenarioEntry {
@@ -17,6 +17,6 @@ export interface ScenarioEntry {
   readonly expect: 'finding' | 'clean';
   /** The options the expectation holds under (semantics, bounds). */
   readonly defaults?: Partial<CheckOptions>;
-  /** Groups: `seed`, `history`, `open` (today's kernel), `everyday`, `hmm-selftest`. */
+  /** Groups: `seed`, `history`, `everyday`, `hmm-selftest`. */
   readonly tags?: readonly ScenarioTag[];
 }

@@ -29,7 +29,7 @@ const svmmOps: MmuNotifierOps = {
 /**
  * c2655835fd8c "mm/mmu_notifiers: ensure range_end() is paired with range_start()": a
  * non-blockable start fails in one notifier after KVM's succeeded. Before (legacy-2019) the
- * caller calls no end and KVM's count leaks; after (kernel) the core ends every notifier
+ * caller calls no end and KVM's count leaks; after (linux-6.12; 6.1.192 too) the core ends every notifier
  * with an end, which the kernel requires to be exactly those that cannot fail.
  */
 const c2655835fd8c = historyPair({
@@ -48,7 +48,7 @@ const c2655835fd8c = historyPair({
     world.spawn('vcpu', () => kvmVcpuFault(kvm, 0, false));
   },
   buggyDefaults: { semantics: 'legacy-2019' },
-  fixedDefaults: { semantics: 'kernel' },
+  fixedDefaults: { semantics: 'linux-6.12' },
 });
 
 /**

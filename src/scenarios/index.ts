@@ -8,12 +8,12 @@ import type { ScenarioEntry } from './entry.ts';
 import { everyday } from './everyday.ts';
 import { kfdHistory } from './history-amdkfd.ts';
 import { hmmHistory } from './history-hmm.ts';
+import { itreeNonblockHistory } from './history-itree-nonblock.ts';
 import { itreeRemoveHistory } from './history-itree-remove.ts';
 import { kvmHistory } from './history-kvm.ts';
 import { odpHistory } from './history-odp.ts';
 import { releaseHistory } from './history-release.ts';
 import { hmmSelftests } from './hmm-tests.ts';
-import { openProblems } from './open-problems.ts';
 import { seed2019 } from './seed.ts';
 import { twoPassScenarios } from './two-pass-multi-gpu.ts';
 
@@ -28,7 +28,7 @@ export const scenarioLibrary: readonly ScenarioEntry[] = [
   ...kfdHistory,
   ...itreeRemoveHistory,
   ...releaseHistory,
-  ...openProblems,
+  ...itreeNonblockHistory,
   ...everyday,
   ...hmmSelftests,
   ...twoPassScenarios,

@@ -81,7 +81,7 @@ describe('bad usage (exit 2)', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--semantics', 'bogus'],
-        /argument 'bogus' is invalid. Allowed choices are current, kernel, legacy-2019/,
+        /argument 'bogus' is invalid. Allowed choices are current, linux-6.12, linux-6.1, kernel, legacy-2019/,
       ],
       [['--strategy', 'bfs'], /Allowed choices are dfs, random, pct/],
       [['--seed', 'abc'], /--seed <n>' argument 'abc' is invalid. the seed must be an integer/],

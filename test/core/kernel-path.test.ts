@@ -1,7 +1,8 @@
 /**
- * Goal: `kernel` follows v6.17's `mm/mmu_notifier.c` path for path where its rules are
- * broken, `legacy-2019` keeps v5.2's list part over the v5.5-v5.11 interval part, and
- * `current` differs only by its pairing guarantees. One test per row of docs/semantics.md
+ * Goal: `linux-6.12` (and its alias `kernel`) and `linux-6.1` follow Debian's 6.12.118 and
+ * 6.1.192 `mm/mmu_notifier.c` path for path where its rules are broken, `legacy-2019` keeps
+ * v5.2's list part over the v5.5-v5.11 interval part, and `current` differs only by its
+ * pairing guarantees. One test per row of docs/semantics.md
  * that the semantics test does not already cover; each runs the same calls under every
  * semantics and states each outcome.
  * Method: recording notifiers and intervals; the log, the seq, the active count and the
@@ -11,10 +12,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MmuIntervalNotifier } from '../../src/core/ops.ts';
-import { EAGAIN, type Semantics } from '../../src/core/range.ts';
+import { EAGAIN, SEMANTICS, type Semantics } from '../../src/core/range.ts';
 import { range, recorder, space } from './helpers.ts';
 
-const ALL: readonly Semantics[] = ['current', 'kernel', 'legacy-2019'];
+const ALL: readonly Semantics[] = SEMANTICS;
+/** The semantics without the 2026 fix: the interval part leaks on a list failure. */
+const LEAKS: readonly Semantics[] = ['linux-6.1', 'legacy-2019'];
 
 /** Resolves true if `p` settled within a few macrotask turns. */
 async function settles(p: Promise<unknown>): Promise<boolean> {
@@ -27,7 +30,7 @@ async function settles(p: Promise<unknown>): Promise<boolean> {
 }
 
 describe('kernel path: __mmu_notifier_invalidate_range_start', () => {
-  it('a list failure after the interval part: kernel and legacy leak the active count', async () => {
+  it('a non-blockable list failure after the interval part: linux-6.1 leaks, linux-6.12 ends it (the 2026 fix)', async () => {
     for (const semantics of ALL) {
       const { mm, diagnostics } = space({ semantics });
       const log: string[] = [];
@@ -40,12 +43,26 @@ describe('kernel path: __mmu_notifier_invalidate_range_start', () => {
       const f = recorder(mm, 'F', log, { end: false });
       f.script = EAGAIN;
       assert.equal(mm.invalidateRangeStartNonblock(range(0, 10, false)), EAGAIN);
-      const leaks = semantics !== 'current';
+      const leaks = LEAKS.includes(semantics);
       assert.equal(mm.activeInvalidateRanges, leaks ? 1 : 0, semantics);
       assert.equal(mm.invalidateSeq % 2, leaks ? 1 : 0, semantics);
       // readBegin on the invalidated interval: waits for a seq change that never comes.
       assert.equal(await settles(iv.readBegin()), !leaks, semantics);
       assert.deepEqual(diagnostics, [], semantics);
+    }
+  });
+
+  it("a blockable list failure: the fix does not apply, the caller's end ends the interval part", async () => {
+    for (const semantics of ['linux-6.1', 'linux-6.12'] as const) {
+      const { mm } = space({ semantics });
+      mm.insertInterval(0, 100, { invalidate: () => true });
+      const f = recorder(mm, 'F', [], { end: false });
+      f.script = EAGAIN;
+      const r = range(0, 10, true);
+      await mm.invalidateRangeStart(r); // void, as mmu_notifier_invalidate_range_start
+      assert.equal(mm.activeInvalidateRanges, 1, semantics);
+      await mm.invalidateRangeEnd(r);
+      assert.equal(mm.activeInvalidateRanges, 0, semantics);
     }
   });
 
@@ -206,5 +223,57 @@ describe('kernel path: legacy-2019', () => {
     assert.deepEqual(log, []);
     assert.equal(mm.activeInvalidateRanges, 0);
     assert.equal(mm.invalidateSeq % 2, 0);
+  });
+});
+
+describe('kernel path: what 6.1.192 has that 6.12.118 does not', () => {
+  const tlbOps = (log: string[], name: string) => ({
+    invalidateRangeStart: () => 0,
+    invalidateRangeEnd: () => void log.push(`end:${name}`),
+    archInvalidateSecondaryTlbs: (_s: unknown, _mm: unknown, start: number, end: number) =>
+      void log.push(`tlb:${name}:${start}-${end}`),
+  });
+
+  it('__mmu_notifier_register: secondary TLB with start/end is refused from v6.6 (6.12.118), accepted by 6.1.192', () => {
+    for (const semantics of ALL) {
+      const { mm } = space({ semantics });
+      const accepts = LEAKS.includes(semantics);
+      if (accepts) mm.register(tlbOps([], 'T'));
+      else assert.throws(() => mm.register(tlbOps([], 'T')), /cannot be combined/, semantics);
+    }
+  });
+
+  it('mn_hlist_invalidate_end of 6.1.192 calls invalidate_range before each end; its unwind does not', () => {
+    const { mm } = space({ semantics: 'linux-6.1' });
+    const log: string[] = [];
+    mm.register(tlbOps(log, 'T'));
+    mm.register({ archInvalidateSecondaryTlbs: () => void log.push('tlb:only') });
+    const r = range(0, 10, true);
+    void mm.invalidateRangeStart(r);
+    void mm.invalidateRangeEnd(r);
+    assert.deepEqual(log, ['tlb:only', 'tlb:T:0-10', 'end:T']);
+    log.length = 0;
+    const f = recorder(mm, 'F', log, { end: false });
+    f.script = EAGAIN;
+    assert.equal(mm.invalidateRangeStartNonblock(range(0, 10, false)), EAGAIN);
+    assert.deepEqual(log, ['start:F', 'end:T']);
+  });
+
+  it('6.12.118 calls the secondary-TLB callback only from archInvalidateSecondaryTlbs', () => {
+    const { mm } = space({ semantics: 'linux-6.12' });
+    const log: string[] = [];
+    mm.register({ archInvalidateSecondaryTlbs: () => void log.push('tlb') });
+    const r = range(0, 10, true);
+    void mm.invalidateRangeStart(r);
+    void mm.invalidateRangeEnd(r);
+    assert.deepEqual(log, []);
+    mm.archInvalidateSecondaryTlbs(0, 10);
+    assert.deepEqual(log, ['tlb']);
+  });
+
+  it('kernel is linux-6.12 under another name', () => {
+    const { mm } = space({ semantics: 'kernel' });
+    assert.equal(mm.semantics, 'kernel');
+    assert.throws(() => mm.register(tlbOps([], 'T')), /cannot be combined/);
   });
 });

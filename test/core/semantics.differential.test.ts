@@ -1,9 +1,10 @@
 /**
- * Goal: `current` differs from `kernel` only where docs/semantics.md says so. Every
- * difference between the two runs of one random sequence (callbacks called, the start's
- * return, the seq and active count, waiters woken) is explained by a row of that table that
- * the sequence triggered, and a sequence with no failing start and no subscription change
- * while a range is open shows none.
+ * Goal: `current` differs from each versioned kernel semantics (`linux-6.12`, `linux-6.1`)
+ * only where docs/semantics.md says so, and `linux-6.1` differs from `linux-6.12` only by
+ * the 2026 fix (row `itree-on-list-failure`). Every difference between the two runs of one
+ * random sequence (callbacks called, the start's return, the seq and active count, waiters
+ * woken) is explained by a row of that table that the sequence triggered, and a sequence
+ * with no failing start and no subscription change while a range is open shows none.
  * Method: fast-check commands (register/unregister/insert/remove/readBegin/invalidate,
  * blockable and not, with random EAGAIN, throws and async answers, and stray ends) applied to
  * both sides of a `twin-harness.ts`; after each command the two observations are compared
@@ -16,7 +17,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import type { MmuNotifierRange } from '../../src/core/range.ts';
+import type { MmuNotifierRange, Semantics } from '../../src/core/range.ts';
 import { type Observation, type Outcome, type Row, Side } from './twin-harness.ts';
 
 const RUNS = Number(process.env['MMU_FC_RUNS'] ?? 1000);
@@ -37,9 +38,27 @@ const ALLOWED: Readonly<Record<Row, readonly Field[]>> = {
   'end-without-start': ALL_FIELDS,
 };
 
+/** The pairs compared, and the rows that may explain their differences. */
+interface Pair {
+  readonly a: Semantics;
+  readonly b: Semantics;
+  readonly rows: Readonly<Partial<Record<Row, readonly Field[]>>>;
+}
+
+/** `current` ends the interval part as 6.12.118's fix does: that row is no difference there. */
+const { 'itree-on-list-failure': _fixed, ...AGAINST_6_12 } = ALLOWED;
+
+const PAIRS: readonly Pair[] = [
+  { a: 'linux-6.12', b: 'current', rows: AGAINST_6_12 },
+  { a: 'linux-6.1', b: 'current', rows: ALLOWED },
+  // 6.1.192 vs 6.12.118 (no secondary-TLB callbacks here): only the 2026 fix.
+  { a: 'linux-6.1', b: 'linux-6.12', rows: { 'itree-on-list-failure': ALL_FIELDS } },
+];
+
 interface Twin {
-  readonly kernel: Side;
-  readonly current: Side;
+  readonly a: Side;
+  readonly b: Side;
+  readonly rows: Pair['rows'];
   ids: number;
   waits: number;
   differences: number;
@@ -48,19 +67,20 @@ interface Twin {
 type Cmd = fc.AsyncCommand<object, Twin>;
 
 async function step(t: Twin, what: string, act: (s: Side) => string | Promise<string>) {
-  const retK = await act(t.kernel);
-  const retC = await act(t.current);
-  const k = await t.kernel.observe(retK);
-  const c = await t.current.observe(retC);
-  const rows = new Set([...t.kernel.rows, ...t.current.rows]);
+  const retA = await act(t.a);
+  const retB = await act(t.b);
+  const a = await t.a.observe(retA);
+  const b = await t.b.observe(retB);
+  const rows = new Set([...t.a.rows, ...t.b.rows]);
   for (const field of ALL_FIELDS) {
-    if (JSON.stringify(k[field]) === JSON.stringify(c[field])) continue;
+    if (JSON.stringify(a[field]) === JSON.stringify(b[field])) continue;
     t.differences++;
-    const explained = [...rows].some((row) => ALLOWED[row].includes(field));
+    const explained = [...rows].some((row) => t.rows[row]?.includes(field) === true);
     assert.ok(
       explained,
-      `${what}: '${field}' differs (kernel ${JSON.stringify(k[field])}, current ${JSON.stringify(c[field])}) ` +
-        `and no triggered row explains it (rows: ${[...rows].join(', ') || 'none'})`,
+      `${what}: '${field}' differs (${t.a.mm.semantics} ${JSON.stringify(a[field])}, ` +
+        `${t.b.mm.semantics} ${JSON.stringify(b[field])}) and no triggered row explains it ` +
+        `(rows: ${[...rows].join(', ') || 'none'})`,
     );
   }
 }
@@ -136,41 +156,45 @@ function commands(failures: boolean): fc.Arbitrary<Cmd>[] {
   ];
 }
 
-function twin(): Twin {
+function twin(pair: Pair): Twin {
   return {
-    kernel: new Side('kernel'),
-    current: new Side('current'),
+    a: new Side(pair.a),
+    b: new Side(pair.b),
+    rows: pair.rows,
     ids: 0,
     waits: 0,
     differences: 0,
   };
 }
 
-it(`differential: every kernel/current difference is a row of docs/semantics.md (${RUNS} runs)`, async () => {
-  const doc = readFileSync(new URL('../../docs/semantics.md', import.meta.url), 'utf8');
-  for (const row of Object.keys(ALLOWED))
-    assert.ok(doc.includes(`{#${row}}`), `row ${row} in docs`);
-  let differences = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.commands(commands(true), { maxCommands: 30 }), async (cmds) => {
-      const t = twin();
-      await fc.asyncModelRun(() => ({ model: {}, real: t }), cmds);
-      differences += t.differences;
-    }),
-    { numRuns: RUNS },
-  );
-  assert.ok(differences > 0, 'the random sequences reach some difference');
-});
+for (const pair of PAIRS) {
+  it(`differential ${pair.a} vs ${pair.b}: every difference is a row of docs/semantics.md (${RUNS} runs)`, async () => {
+    const doc = readFileSync(new URL('../../docs/semantics.md', import.meta.url), 'utf8');
+    for (const row of Object.keys(pair.rows))
+      assert.ok(doc.includes(`{#${row}}`), `row ${row} in docs`);
+    let differences = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands(true), { maxCommands: 30 }), async (cmds) => {
+        const t = twin(pair);
+        await fc.asyncModelRun(() => ({ model: {}, real: t }), cmds);
+        differences += t.differences;
+      }),
+      { numRuns: RUNS },
+    );
+    // 6.1 vs 6.12 differ in one row only: a few hundred sequences may miss it.
+    if (RUNS >= 1000) assert.ok(differences > 0, 'the random sequences reach some difference');
+  });
 
-it(`differential: no failing start and no subscription change in flight, no difference (${RUNS} runs)`, async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.commands(commands(false), { maxCommands: 30 }), async (cmds) => {
-      const t = twin();
-      await fc.asyncModelRun(() => ({ model: {}, real: t }), cmds);
-      // Only subscription changes while a range is open could still be triggered here.
-      const rows = new Set([...t.kernel.rows, ...t.current.rows]);
-      if (rows.size === 0) assert.equal(t.differences, 0);
-    }),
-    { numRuns: RUNS },
-  );
-});
+  it(`differential ${pair.a} vs ${pair.b}: no failing start and no subscription change in flight, no difference (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands(false), { maxCommands: 30 }), async (cmds) => {
+        const t = twin(pair);
+        await fc.asyncModelRun(() => ({ model: {}, real: t }), cmds);
+        // Only subscription changes while a range is open could still be triggered here.
+        const rows = new Set([...t.a.rows, ...t.b.rows]);
+        if (rows.size === 0) assert.equal(t.differences, 0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+}

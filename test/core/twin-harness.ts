@@ -1,6 +1,7 @@
 /**
  * The two runs of the differential test (`semantics.differential.test.ts`): the same calls on
- * a `kernel` and a `current` address space, with the same scripted callbacks, observed after
+ * two address spaces of different semantics (a versioned kernel and `current`, or 6.1 and
+ * 6.12), with the same scripted callbacks, observed after
  * every command (callbacks called, the start's return, seq and active count, waiters woken).
  * Each side also notes which rows of docs/semantics.md the command triggered, from its own
  * callbacks: a failing start, a throw, a subscription change while a range is open.

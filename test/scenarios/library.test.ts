@@ -63,8 +63,6 @@ describe('scenario library: shape', () => {
     const history = scenarioLibrary.filter((e) => e.tags?.includes('history'));
     const bases = new Set(history.map((e) => e.scenario.name.replace(/-(buggy|fixed)$/, '')));
     assert.ok(bases.size >= 8, `${bases.size} history pairs`);
-    const open = scenarioLibrary.filter((e) => e.tags?.includes('open'));
-    for (const e of open) bases.add(e.scenario.name.replace(/-(buggy|fixed)$/, ''));
     for (const base of bases) {
       assert.equal(findScenario(`${base}-buggy`)?.expect, 'finding', base);
       assert.equal(findScenario(`${base}-fixed`)?.expect, 'clean', base);

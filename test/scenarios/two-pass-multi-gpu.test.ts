@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check } from '../../src/check/check.ts';
-import type { Semantics } from '../../src/core/range.ts';
+import { SEMANTICS, type Semantics } from '../../src/core/range.ts';
 import {
   FLUSH_STEPS,
   measureFlushSteps,
@@ -20,7 +20,7 @@ import {
   twoPassScenarios,
 } from '../../src/scenarios/two-pass-multi-gpu.ts';
 
-const ALL: readonly Semantics[] = ['current', 'kernel', 'legacy-2019'];
+const ALL: readonly Semantics[] = SEMANTICS;
 
 function entry(name: string) {
   const e = twoPassScenarios.find((x) => x.scenario.name === name);
