@@ -1,5 +1,5 @@
 /**
- * The `current` invalidation path (ours): v6.17's `__mmu_notifier_invalidate_range_start` /
+ * The `current` invalidation path (ours): 6.12.118's `__mmu_notifier_invalidate_range_start` /
  * `__mmu_notifier_invalidate_range_end` with exact pairing kept by the in-flight record.
  * Where it leaves the kernel's path, it is for a pairing guarantee (see docs/semantics.md).
  *
@@ -54,7 +54,7 @@ function afterWalk(core: CoreState, rec: InFlight): number | Promise<number> {
   return unwindItree(core, rec);
 }
 
-/** Ours: the interval part is unwound too (the kernel leaves it active here). */
+/** The interval part is unwound too (as 6.12.118's 2026 fix does; 6.1.192 leaves it active). */
 function unwindItree(core: CoreState, rec: InFlight): number {
   if (rec.itreeActive) {
     core.itree.invEnd(false);

@@ -15,8 +15,8 @@
  * | `bad-return`              | a start returned something other than 0 / EAGAIN, an interval op not a boolean / finish |
  * | `unpaired-start`          | a successful start that will never get its end (`legacy-2019`, the seed bug) |
  * | `finish-unpaired`         | a two-pass finish that was not run exactly once after all first passes |
- * | `subscribe-in-flight`     | `kernel`/`legacy-2019`: a register (or the first interval insert) while an invalidation is in flight (`mm_take_all_locks` excludes it) |
- * | `active-underflow`        | `kernel`/`legacy-2019`: `mn_itree_inv_end` for a count its start never took (`active_invalidate_ranges` wraps) |
+ * | `subscribe-in-flight`     | the kernel semantics: a register (or the first interval insert) while an invalidation is in flight (`mm_take_all_locks` excludes it) |
+ * | `active-underflow`        | the kernel semantics: `mn_itree_inv_end` for a count its start never took (`active_invalidate_ranges` wraps) |
  */
 
 import type { MmuNotifierRange } from './range.ts';

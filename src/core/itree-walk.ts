@@ -1,5 +1,5 @@
 /**
- * The interval part of an invalidation: the kernel's `mn_itree_invalidate` (v6.17) with the
+ * The interval part of an invalidation: the kernel's `mn_itree_invalidate` (6.1.192, 6.12.118) with the
  * two-pass extension of the 2026 proposal ("mm/mmu_notifier: Allow two-pass struct
  * mmu_interval_notifiers"), and `mn_itree_release`.
  *

@@ -69,7 +69,7 @@ describe('the seed scenario on the core', () => {
     assert.equal(fixed.ok, true);
   });
 
-  it('kernel (v6.17) semantics: B, which fails with an end, gets an end it never started', async () => {
+  it('kernel (linux-6.12) semantics: B, which fails with an end, gets an end it never started', async () => {
     const result = await check(seedCoreScenario, { semantics: 'kernel' });
     assert.equal(result.finding?.kind, 'invariant');
     assert.match(result.finding.message, /B's count left at -1/);

@@ -1,6 +1,6 @@
 /**
  * Goal: the seed thread's bug (July 2019) is reproduced by `legacy-2019` and fixed by
- * `current`, and `kernel` behaves as v6.17's code does when its rule is broken.
+ * `current`, and `kernel` (`linux-6.12`) behaves as 6.12.118's code does when its rule is broken.
  * Method: notifier A (spin lock; counter++ in start, counter-- in end, never fails) and
  * notifier B (tryLock of a mutex or EAGAIN; end unlocks and decrements), B's mutex held
  * elsewhere, one non-blockable start, as the OOM reaper does. Registered B then A, so A (the
