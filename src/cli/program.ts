@@ -39,7 +39,10 @@ function examples(lines: readonly string[]): string {
 }
 
 const semanticsOption = (): Option =>
-  new Option('--semantics <name>', 'the core semantics to run under').choices(SEMANTICS);
+  new Option(
+    '--semantics <name>',
+    'the core semantics to run under (linux-6.12: 6.12.118, linux-6.1: 6.1.192, kernel = linux-6.12)',
+  ).choices(SEMANTICS);
 const traceOption = (): Option =>
   new Option('--trace <file>', 'write a Chrome trace (Perfetto, chrome://tracing)');
 const ftraceOption = (): Option =>

@@ -320,6 +320,17 @@ describe('check', () => {
     const today = await cli(['check', 'seed-2019', '--semantics', 'current']);
     assert.equal(today.code, 0, today.out + today.err);
   });
+
+  it('the 2026 fix by version: itree-nonblock-unwind found under linux-6.1, clean under linux-6.12 and kernel', async () => {
+    const name = 'itree-nonblock-unwind-buggy';
+    const old = await cli(['check', name, '--semantics', 'linux-6.1']);
+    assert.equal(old.code, 1, old.out + old.err);
+    assert.match(old.out, /semantics linux-6\.1/);
+    for (const semantics of ['linux-6.12', 'kernel']) {
+      const fixed = await cli(['check', name, '--semantics', semantics]);
+      assert.equal(fixed.code, 0, fixed.out + fixed.err);
+    }
+  });
 });
 
 describe('replay', () => {
