@@ -168,18 +168,33 @@ export class AddressSpace {
   /**
    * `mmu_notifier_get`: the one shared subscription for `ops` on this address space, created
    * with `ops.allocNotifier(mm)` as data, or the existing one with one more user.
-   * Pairs with {@link AddressSpace.put}.
+   * Pairs with {@link AddressSpace.put}. Under a kernel semantics refusing the secondary-TLB
+   * callback with start/end (6.12.118), that check runs after `allocNotifier`, and
+   * `freeNotifier` is called before the error, as `mmu_notifier_get_locked` does.
    * @throws OverflowError past the users limit; InvalidArgumentError; ReleasedError.
    */
   get<D>(ops: MmuNotifierOps<D>, options: { readonly name?: string } = {}): MmuNotifier<D> {
     this.#checkLive('get');
-    checkNotifierOps(ops, 'get', this.#core.strategy.secondaryTlbsExclusive);
+    const strategy = this.#core.strategy;
+    // `current` refuses bad ops first (ours); a kernel checks them in `__mmu_notifier_register`.
+    const early = strategy.semantics === 'current';
+    checkNotifierOps(ops, 'get', early && strategy.secondaryTlbsExclusive);
     checkSubscribeOptions(options, 'get');
     const found = lifecycle.findGet(this.#core, ops, this.#usersMax);
     if (found !== undefined) return found as Subscription<D>;
     this.#checkRoom('get'); // before allocNotifier: its data would have no freeNotifier
     const data = ops.allocNotifier === undefined ? (undefined as D) : ops.allocNotifier(this);
-    return this.#register(ops, options.name, data);
+    const name = options.name ?? `notifier#${++this.#ids}`;
+    if (!early && strategy.secondaryTlbsExclusive) {
+      try {
+        checkNotifierOps(ops, 'get', true);
+      } catch (error) {
+        // `mmu_notifier_get_locked`'s `out_free`: `free_notifier`, then `ERR_PTR(-EINVAL)`.
+        ops.freeNotifier?.(new Subscription<D>(this, ops, name, data));
+        throw error;
+      }
+    }
+    return this.#register(ops, name, data);
   }
 
   /**

@@ -277,3 +277,29 @@ describe('kernel path: what 6.1.192 has that 6.12.118 does not', () => {
     assert.throws(() => mm.register(tlbOps([], 'T')), /cannot be combined/);
   });
 });
+
+describe('kernel path: mmu_notifier_get_locked with refused ops', () => {
+  it('6.12.118 allocates, refuses in __mmu_notifier_register, frees; current refuses first; 6.1.192 accepts', () => {
+    for (const semantics of ALL) {
+      const { mm } = space({ semantics });
+      const log: string[] = [];
+      const ops = {
+        invalidateRangeEnd: () => {},
+        archInvalidateSecondaryTlbs: () => {},
+        allocNotifier: () => {
+          log.push('alloc');
+          return 7;
+        },
+        freeNotifier: (sub: { readonly data: number }) => void log.push(`free:${sub.data}`),
+      };
+      if (LEAKS.includes(semantics)) {
+        assert.equal(mm.get(ops).data, 7, semantics);
+        assert.deepEqual(log, ['alloc'], semantics);
+        continue;
+      }
+      assert.throws(() => mm.get(ops), /cannot be combined/, semantics);
+      assert.deepEqual(log, semantics === 'current' ? [] : ['alloc', 'free:7'], semantics);
+      assert.equal(mm.notifierCount, 0, semantics);
+    }
+  });
+});
