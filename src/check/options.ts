@@ -50,7 +50,10 @@ export interface CheckOptions {
   readonly timeLimitMs?: number;
   /** Called every 1,000 schedules and once at the end. */
   readonly onProgress?: (progress: CheckProgress) => void;
-  /** `world.semantics` and the default of `world.addressSpace()` (default `current`). */
+  /**
+   * `world.semantics` and the default of `world.addressSpace()` (default `current`): one of
+   * `SEMANTICS` (`linux-6.12` follows 6.12.118, `linux-6.1` 6.1.192, `kernel` = `linux-6.12`).
+   */
   readonly semantics?: Semantics;
   /** Bug depth of PCT (default 3). */
   readonly pctDepth?: number;

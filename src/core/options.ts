@@ -16,7 +16,10 @@ export const NOTIFIERS_MAX = 1 << 16;
 
 /** Options of {@link AddressSpace}. */
 export interface AddressSpaceOptions {
-  /** Which core to run; `current` by default. */
+  /**
+   * Which core to run; `current` by default. `linux-6.12` and `linux-6.1` follow Debian's
+   * 6.12.118 and 6.1.192 `mm/mmu_notifier.c`; `kernel` is `linux-6.12` (see `SEMANTICS`).
+   */
   readonly semantics?: Semantics;
   /** The scheduling seam; the event loop by default. */
   readonly scheduler?: Scheduler;
