@@ -52,6 +52,7 @@ export {
   MmuNotifierError,
   OverflowError,
   ReleasedError,
+  ScenarioSetupError,
   SleepInAtomicError,
   StateError,
 } from './errors.ts';
@@ -155,7 +156,13 @@ export type { ReportOptions } from './trace/report.ts';
 export { REPORT_TIMELINE_EVENTS, renderHtmlReport } from './trace/report.ts';
 export { renderTimelineSvg } from './trace/svg.ts';
 export type { FormatTraceOptions } from './trace/text.ts';
-export { formatStats, formatSummary, formatTrace, replayCommandLine } from './trace/text.ts';
+export {
+  formatStats,
+  formatSummary,
+  formatTrace,
+  REPLAY_COMMAND_DEFAULT,
+  replayCommandLine,
+} from './trace/text.ts';
 export type {
   CounterSample,
   MarkKind,

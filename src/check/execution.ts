@@ -9,15 +9,19 @@
  * After each step, in order: a finding raised during the step (task threw, contract
  * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
  * The promise settles once, from `#end`: with the outcome, or rejected with the checker's
- * own first error (`fatal`, wherever raised), never as an uncaught error.
+ * own first error (`fatal`, wherever raised), never as an uncaught error. A `setup` that
+ * throws (or blocks) is the scenario's own mistake, not a finding: the run rejects with a
+ * `ScenarioSetupError` naming the user's file and line.
  */
 
 import type { Semantics } from '../core/range.ts';
+import { ScenarioSetupError } from '../errors.ts';
 import { ControlledScheduler } from './controlled-scheduler.ts';
 import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
 import {
   contractFinding,
   deadlockFinding,
+  describeError,
   exceptionFinding,
   invariantFinding,
   livelockFinding,
@@ -27,6 +31,7 @@ import {
 } from './findings.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
+import { userFrame } from './user-frame.ts';
 import { RunWorld, type Scenario } from './world.ts';
 
 /** The part of a strategy a run needs: the choice at each step. */
@@ -157,7 +162,8 @@ class Run implements SchedulerHost {
     try {
       await this.#scenario.setup(this.#world);
     } catch (error) {
-      this.report(exceptionFinding('main', error));
+      this.fatal(setupError(this.#scenario.name, error)); // the scenario's mistake: no finding
+      return;
     }
     if (this.#phase !== 'setup') return;
     if (this.#finding !== null) {
@@ -295,4 +301,14 @@ class Run implements SchedulerHost {
       });
     }
   }
+}
+
+/** The error for a `setup` that threw: one line, naming where in the user's code. */
+function setupError(scenario: string, error: unknown): ScenarioSetupError {
+  const frame = error instanceof Error ? userFrame(error.stack) : undefined;
+  const at = frame === undefined ? '' : ` at ${frame}`;
+  const what = describeError(error).split('\n')[0];
+  return new ScenarioSetupError(`scenario '${scenario}': setup threw ${what}${at}`, {
+    cause: error,
+  });
 }

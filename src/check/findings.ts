@@ -6,7 +6,7 @@
  * | kind        | detected                                             | signature               |
  * |-------------|------------------------------------------------------|-------------------------|
  * | `invariant` | a predicate false after a step or at the end; a throw in `finally` | `invariant:<name>` |
- * | `exception` | a task's function threw or rejected; a throw in setup | `exception:<class>`     |
+ * | `exception` | a task's function threw or rejected                   | `exception:<class>`     |
  * | `exception` | a task's function ended with a point of it pending    | `exception:stray`       |
  * | `deadlock`  | no task enabled while some are parked                 | `deadlock`              |
  * | `livelock`  | the run passed `maxSteps` (the liveness bound)        | `livelock`              |

@@ -76,7 +76,7 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
       ),
     )
     .addOption(
-      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m').argParser(
+      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m, 24h').argParser(
         parser(parseDuration),
       ),
     )
