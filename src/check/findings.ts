@@ -15,6 +15,7 @@
  */
 
 import type { ControlledScheduler } from './controlled-scheduler.ts';
+import { describeHolder } from './holders.ts';
 import type { TaskRecord } from './task-record.ts';
 import type { FindingKind } from './types.ts';
 
@@ -64,11 +65,22 @@ export function invariantFinding(name: string, error?: unknown): RawFinding {
   };
 }
 
-/** No task can run while some wait: who waits on what. */
+/**
+ * No task can run while some wait: who waits on what, and who holds it since when (loom
+ * style): `'evict' waits at mutex.lock on drv.lock, held by 'evict' itself since step 3
+ * (mutex.lock at drv.ts:40:11)`.
+ */
 export function deadlockFinding(scheduler: ControlledScheduler): RawFinding {
   const waiting = scheduler.tasks
     .filter((task) => task.status === 'parked')
-    .map((task) => `'${task.name}' waits ${describeWait(task)}`);
+    .map((task) => {
+      const holders = scheduler.holders.of(task.op.obj);
+      const held =
+        holders.length === 0
+          ? ''
+          : `, held by ${holders.map((h) => describeHolder(h, task.name)).join(' and ')}`;
+      return `'${task.name}' waits ${describeWait(task)}${held}`;
+    });
   return {
     kind: 'deadlock',
     message: `deadlock: no task can run: ${waiting.join('; ')}`,
