@@ -131,6 +131,8 @@ export { FILE_PAGES_MAX, PageCache } from './model/page-cache.ts';
 export type { Prot, Vma, VmaSpec } from './model/vma.ts';
 export { VMAS_MAX, VmaList, vmaIsAnonymous } from './model/vma.ts';
 export { Word } from './model/word.ts';
+export type { Stage, StageOptions } from './scenarios/fixture.ts';
+export { BASE, RO, RW, stage } from './scenarios/fixture.ts';
 export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
 export { findScenario, scenarioLibrary } from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';

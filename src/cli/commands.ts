@@ -7,6 +7,7 @@
  * | `check <scenario or file>`   | effective options, verdict, finding's trace   | 0 / 1 |
  * | `replay <scenario> <sched>`  | the run's trace, verdict                      | 0 / 1 |
  * | `list`                       | the library's scenarios                       | 0     |
+ * | `init <name>`                | writes `<name>.ts` (`init.ts`)                | 0     |
  *
  * With `--json` standard output carries only the JSON document.
  */
