@@ -134,9 +134,9 @@ describe('outside the repository, installed from npm pack', () => {
     const r = run(bin(), ['check', 'buggy.ts'], project);
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(r.out, /userptr-buggy \(semantics current\): FINDING \(invariant\)/);
-    const line = /^ {2}replay: {3}(.*)$/m.exec(r.out)?.[1];
+    const line = /^ {2}replay: {3}(.*)$/m.exec(r.out)?.[1] ?? '';
     assert.ok(
-      line?.startsWith(`node ${join(project, 'node_modules', 'mmu-notifier', 'bin')}`),
+      line.startsWith(`node ${join(project, 'node_modules', 'mmu-notifier', 'bin')}`),
       line,
     );
     const again = spawnSync(line, { cwd: work, shell: true, encoding: 'utf8', timeout: 120_000 });
