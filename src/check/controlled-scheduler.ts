@@ -65,7 +65,10 @@ export class ControlledScheduler implements Scheduler, Watched {
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
-  /** Who holds which lock now, for the deadlock report (see `holders.ts`). */
+  /**
+   * Who holds which lock now, for the deadlock report (see `holders.ts`). Kept on traced runs
+   * only (the reported run is always traced); empty while searching.
+   */
   readonly holders = new HolderTable();
   /** Where each task parked at a lock-taking point was called from (traced runs only). */
   readonly #parkedAt = new Map<TaskRecord, string | undefined>();
@@ -137,7 +140,8 @@ export class ControlledScheduler implements Scheduler, Watched {
     this.#resuming = task;
     const op = task.op;
     this.#log.addAccess(op.obj, op.write);
-    this.holders.resumed(op, task.name, this.#step(), this.#parkedAt.get(task));
+    if (this.#trace !== null)
+      this.holders.resumed(op, task.name, this.#step(), this.#parkedAt.get(task));
     if (this.#trace !== null)
       this.#record(task.name, op.kind, op.name ?? '', op.detail ?? '', 'point');
     resolve();
@@ -167,9 +171,9 @@ export class ControlledScheduler implements Scheduler, Watched {
     if (!this.#live) return;
     if (this.#resuming !== null) throw this.#noTask(op);
     if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
-    const where = this.#trace !== null && mayTakeLock(op) ? callerFrame() : undefined;
-    this.holders.accessed(op, this.#current?.name ?? 'main', this.#step(), where);
     if (this.#trace !== null) {
+      const where = mayTakeLock(op) ? callerFrame() : undefined;
+      this.holders.accessed(op, this.#current?.name ?? 'main', this.#step(), where);
       this.#record(
         this.#current?.name ?? 'main',
         op.kind,

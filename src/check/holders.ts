@@ -5,7 +5,8 @@
  *
  * Protocol
  * --------
- * The controlled scheduler feeds every op of the run, in order: {@link HolderTable.resumed}
+ * The controlled scheduler feeds every op of a traced run (the reported one; searching runs
+ * skip it), in order: {@link HolderTable.resumed}
  * for a point a task is resumed at, {@link HolderTable.accessed} for a synchronous access.
  * The table replays each lock's state machine from those ops alone:
  *

@@ -25,10 +25,10 @@ const FRAME = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?\s*
 function parseFrame(line: string): { file: string; line: number; col: number } | undefined {
   const match = FRAME.exec(line);
   if (match === null) return undefined;
-  let file = match[1]!;
+  let file = match[1]!.split('?')[0]!; // tsx may append its namespace as a query
   if (file.startsWith('file://')) {
     try {
-      file = fileURLToPath(file.split('?')[0]!);
+      file = fileURLToPath(file);
     } catch {
       return undefined;
     }
