@@ -65,10 +65,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
-  /**
-   * Who holds which lock now, for the deadlock report (see `holders.ts`). Kept on traced runs
-   * only (the reported run is always traced); empty while searching.
-   */
+  /** Who holds which lock now, for the deadlock report (`holders.ts`); traced runs only. */
   readonly holders = new HolderTable();
   /** Where each task parked at a lock-taking point was called from (traced runs only). */
   readonly #parkedAt = new Map<TaskRecord, string | undefined>();

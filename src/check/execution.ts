@@ -15,23 +15,21 @@
  */
 
 import type { Semantics } from '../core/range.ts';
-import { ScenarioSetupError } from '../errors.ts';
 import { ControlledScheduler } from './controlled-scheduler.ts';
 import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
 import {
   contractFinding,
   deadlockFinding,
-  describeError,
   exceptionFinding,
   invariantFinding,
   livelockFinding,
   outsideFinding,
   type RawFinding,
+  setupError,
   strayFinding,
 } from './findings.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
-import { userFrame } from './user-frame.ts';
 import { RunWorld, type Scenario } from './world.ts';
 
 /** The part of a strategy a run needs: the choice at each step. */
@@ -301,14 +299,4 @@ class Run implements SchedulerHost {
       });
     }
   }
-}
-
-/** The error for a `setup` that threw: one line, naming where in the user's code. */
-function setupError(scenario: string, error: unknown): ScenarioSetupError {
-  const frame = error instanceof Error ? userFrame(error.stack) : undefined;
-  const at = frame === undefined ? '' : ` at ${frame}`;
-  const what = describeError(error).split('\n')[0];
-  return new ScenarioSetupError(`scenario '${scenario}': setup threw ${what}${at}`, {
-    cause: error,
-  });
 }

@@ -14,10 +14,12 @@
  * | `outside`   | a task awaited something the scheduler does not own   | `outside`               |
  */
 
+import { ScenarioSetupError } from '../errors.ts';
 import type { ControlledScheduler } from './controlled-scheduler.ts';
 import { describeHolder } from './holders.ts';
 import type { TaskRecord } from './task-record.ts';
 import type { FindingKind } from './types.ts';
+import { userFrame } from './user-frame.ts';
 
 /** A finding as one run detects it, before it gets a schedule and a trace. */
 export interface RawFinding {
@@ -126,4 +128,14 @@ export function strayFinding(task: TaskRecord, how: string): RawFinding {
     `task '${task.name}' ${how} ${where}: it left a scheduling point un-awaited (a dropped ` +
     'promise?) or went on outside the scheduler; a task does one thing at a time';
   return { kind: 'exception', message, signature: 'exception:stray' };
+}
+
+/** The error for a `setup` that threw: one line, naming where in the user's code. */
+export function setupError(scenario: string, error: unknown): ScenarioSetupError {
+  const frame = error instanceof Error ? userFrame(error.stack) : undefined;
+  const at = frame === undefined ? '' : ` at ${frame}`;
+  const what = describeError(error).split('\n')[0];
+  return new ScenarioSetupError(`scenario '${scenario}': setup threw ${what}${at}`, {
+    cause: error,
+  });
 }
