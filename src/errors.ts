@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'EOVERFLOW'
   | 'ERELEASED'
   | 'EOUTSIDE'
+  | 'ESETUP'
   | 'EINTERNAL';
 
 /** Base class of every error the library throws on purpose. */
@@ -73,6 +74,18 @@ export class OverflowError extends MmuNotifierError {
 export class ReleasedError extends MmuNotifierError {
   constructor(message: string) {
     super('ERELEASED', message);
+  }
+}
+
+/**
+ * A scenario's `setup` threw (or blocked): a mistake in the scenario itself, not a finding
+ * about the code it checks. `check()` rejects with it; the CLI prints its one line (which
+ * names the file and line of the scenario that threw) and exits 2. The original error is
+ * the `cause`.
+ */
+export class ScenarioSetupError extends MmuNotifierError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ESETUP', message, options);
   }
 }
 

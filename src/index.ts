@@ -52,6 +52,7 @@ export {
   MmuNotifierError,
   OverflowError,
   ReleasedError,
+  ScenarioSetupError,
   SleepInAtomicError,
   StateError,
 } from './errors.ts';
@@ -130,6 +131,8 @@ export { FILE_PAGES_MAX, PageCache } from './model/page-cache.ts';
 export type { Prot, Vma, VmaSpec } from './model/vma.ts';
 export { VMAS_MAX, VmaList, vmaIsAnonymous } from './model/vma.ts';
 export { Word } from './model/word.ts';
+export type { Stage, StageOptions } from './scenarios/fixture.ts';
+export { BASE, RO, RW, stage } from './scenarios/fixture.ts';
 export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
 export { findScenario, scenarioLibrary } from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';
@@ -155,7 +158,13 @@ export type { ReportOptions } from './trace/report.ts';
 export { REPORT_TIMELINE_EVENTS, renderHtmlReport } from './trace/report.ts';
 export { renderTimelineSvg } from './trace/svg.ts';
 export type { FormatTraceOptions } from './trace/text.ts';
-export { formatStats, formatSummary, formatTrace, replayCommandLine } from './trace/text.ts';
+export {
+  formatStats,
+  formatSummary,
+  formatTrace,
+  REPLAY_COMMAND_DEFAULT,
+  replayCommandLine,
+} from './trace/text.ts';
 export type {
   CounterSample,
   MarkKind,

@@ -48,6 +48,8 @@ function createStrategy(settings: Settings): Strategy {
  * A finding is minimized (fewest preemptions, then fewest steps) and carries the schedule
  * string that replays it: `check(scenario, { strategy: 'replay', schedule })`.
  * @throws InvalidArgumentError for a malformed scenario, a bad option or a replay that diverges.
+ * @throws ScenarioSetupError when the scenario's `setup` throws or blocks (its own mistake,
+ * not a finding; the message names the file and line).
  * @throws StateError when the scenario is not deterministic (a schedule did not repeat).
  */
 export async function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
@@ -83,7 +85,11 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
         settings.timeLimitMs,
       );
     }
-    finding = await reproduce(scenario, found, log, { ...run, trace: true }, counters);
+    // A replay ran traced already: its run is the finding's (one schedule, not two).
+    finding =
+      traced && !settings.minimize
+        ? toFinding(found.outcome, found.choices, run.seed)
+        : await reproduce(scenario, found, log, { ...run, trace: true }, counters);
   }
   settings.onProgress?.(progress(strategy, counters));
   const scheduleText =
@@ -132,10 +138,16 @@ async function reproduce(
         `${got === null ? 'no finding' : `'${got.message}'`} (state shared between runs? Math.random? the clock?)`,
     );
   }
+  return toFinding(outcome, found.choices, run.seed);
+}
+
+/** The public finding of a traced run that made one. */
+function toFinding(outcome: RunOutcome, choices: readonly number[], seed: number): Finding {
+  const got = outcome.finding!;
   return {
     kind: got.kind,
     message: got.message,
-    schedule: encodeSchedule({ choices: found.choices, seed: run.seed }),
+    schedule: encodeSchedule({ choices, seed }),
     trace: outcome.trace ?? [],
     step: outcome.steps === 0 ? 0 : outcome.steps - 1,
     preemptions: outcome.preemptions,

@@ -34,6 +34,7 @@ import { assertInternal, InternalError, SleepInAtomicError, StateError } from '.
 import type { Op, Scheduler, TraceNote } from '../sched/scheduler.ts';
 import type { ExecutionLog } from './execution-log.ts';
 import { describeError } from './findings.ts';
+import { HolderTable, mayTakeLock, takesLock } from './holders.ts';
 import {
   OBJECTS_MAX,
   TASKS_MAX,
@@ -43,6 +44,7 @@ import {
 } from './limits.ts';
 import { type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
+import { callerFrame } from './user-frame.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
 
 const NEVER: Promise<void> = new Promise<void>(() => {});
@@ -63,6 +65,10 @@ export class ControlledScheduler implements Scheduler, Watched {
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
+  /** Who holds which lock now, for the deadlock report (`holders.ts`); traced runs only. */
+  readonly holders = new HolderTable();
+  /** Where each task parked at a lock-taking point was called from (traced runs only). */
+  readonly #parkedAt = new Map<TaskRecord, string | undefined>();
 
   constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
     this.#host = host;
@@ -132,6 +138,8 @@ export class ControlledScheduler implements Scheduler, Watched {
     const op = task.op;
     this.#log.addAccess(op.obj, op.write);
     if (this.#trace !== null)
+      this.holders.resumed(op, task.name, this.#step(), this.#parkedAt.get(task));
+    if (this.#trace !== null)
       this.#record(task.name, op.kind, op.name ?? '', op.detail ?? '', 'point');
     resolve();
   }
@@ -147,6 +155,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     task.op = op;
     task.ready = ready ?? null;
     task.status = 'parked';
+    if (this.#trace !== null && takesLock(op)) this.#parkedAt.set(task, callerFrame());
     const parked = new Promise<void>((resolve) => {
       task.resume = resolve;
     });
@@ -160,6 +169,8 @@ export class ControlledScheduler implements Scheduler, Watched {
     if (this.#resuming !== null) throw this.#noTask(op);
     if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
     if (this.#trace !== null) {
+      const where = mayTakeLock(op) ? callerFrame() : undefined;
+      this.holders.accessed(op, this.#current?.name ?? 'main', this.#step(), where);
       this.#record(
         this.#current?.name ?? 'main',
         op.kind,
@@ -239,11 +250,16 @@ export class ControlledScheduler implements Scheduler, Watched {
     this.#current = task;
   };
 
+  /** The open step (0 before the first). */
+  #step(): number {
+    return this.#log.steps === 0 ? 0 : this.#log.steps - 1;
+  }
+
   /** Adds a trace event of the open step (step 0 before the first). */
   #record(task: string, op: string, obj: string, detail: string, type: TraceEvent['type']): void {
     const trace = this.#trace;
     if (trace === null || trace.length >= TRACE_EVENTS_MAX) return;
-    const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;
+    const step = this.#step();
     if (trace.length === TRACE_EVENTS_MAX - 1) {
       const detail = `trace truncated at ${TRACE_EVENTS_MAX} events (TRACE_EVENTS_MAX)`;
       trace.push({ step, task: 'main', op: 'trace.truncated', obj: '', detail, type: 'note' });

@@ -9,7 +9,9 @@
  * After each step, in order: a finding raised during the step (task threw, contract
  * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
  * The promise settles once, from `#end`: with the outcome, or rejected with the checker's
- * own first error (`fatal`, wherever raised), never as an uncaught error.
+ * own first error (`fatal`, wherever raised), never as an uncaught error. A `setup` that
+ * throws (or blocks) is the scenario's own mistake, not a finding: the run rejects with a
+ * `ScenarioSetupError` naming the user's file and line.
  */
 
 import type { Semantics } from '../core/range.ts';
@@ -23,6 +25,7 @@ import {
   livelockFinding,
   outsideFinding,
   type RawFinding,
+  setupError,
   strayFinding,
 } from './findings.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
@@ -157,7 +160,8 @@ class Run implements SchedulerHost {
     try {
       await this.#scenario.setup(this.#world);
     } catch (error) {
-      this.report(exceptionFinding('main', error));
+      this.fatal(setupError(this.#scenario.name, error)); // the scenario's mistake: no finding
+      return;
     }
     if (this.#phase !== 'setup') return;
     if (this.#finding !== null) {

@@ -6,7 +6,7 @@
  * | kind        | detected                                             | signature               |
  * |-------------|------------------------------------------------------|-------------------------|
  * | `invariant` | a predicate false after a step or at the end; a throw in `finally` | `invariant:<name>` |
- * | `exception` | a task's function threw or rejected; a throw in setup | `exception:<class>`     |
+ * | `exception` | a task's function threw or rejected                   | `exception:<class>`     |
  * | `exception` | a task's function ended with a point of it pending    | `exception:stray`       |
  * | `deadlock`  | no task enabled while some are parked                 | `deadlock`              |
  * | `livelock`  | the run passed `maxSteps` (the liveness bound)        | `livelock`              |
@@ -14,9 +14,12 @@
  * | `outside`   | a task awaited something the scheduler does not own   | `outside`               |
  */
 
+import { ScenarioSetupError } from '../errors.ts';
 import type { ControlledScheduler } from './controlled-scheduler.ts';
+import { describeHolder } from './holders.ts';
 import type { TaskRecord } from './task-record.ts';
 import type { FindingKind } from './types.ts';
+import { userFrame } from './user-frame.ts';
 
 /** A finding as one run detects it, before it gets a schedule and a trace. */
 export interface RawFinding {
@@ -64,11 +67,22 @@ export function invariantFinding(name: string, error?: unknown): RawFinding {
   };
 }
 
-/** No task can run while some wait: who waits on what. */
+/**
+ * No task can run while some wait: who waits on what, and who holds it since when (loom
+ * style): `'evict' waits at mutex.lock on drv.lock, held by 'evict' itself since step 3
+ * (mutex.lock at drv.ts:40:11)`.
+ */
 export function deadlockFinding(scheduler: ControlledScheduler): RawFinding {
   const waiting = scheduler.tasks
     .filter((task) => task.status === 'parked')
-    .map((task) => `'${task.name}' waits ${describeWait(task)}`);
+    .map((task) => {
+      const holders = scheduler.holders.of(task.op.obj);
+      const held =
+        holders.length === 0
+          ? ''
+          : `, held by ${holders.map((h) => describeHolder(h, task.name)).join(' and ')}`;
+      return `'${task.name}' waits ${describeWait(task)}${held}`;
+    });
   return {
     kind: 'deadlock',
     message: `deadlock: no task can run: ${waiting.join('; ')}`,
@@ -114,4 +128,14 @@ export function strayFinding(task: TaskRecord, how: string): RawFinding {
     `task '${task.name}' ${how} ${where}: it left a scheduling point un-awaited (a dropped ` +
     'promise?) or went on outside the scheduler; a task does one thing at a time';
   return { kind: 'exception', message, signature: 'exception:stray' };
+}
+
+/** The error for a `setup` that threw: one line, naming where in the user's code. */
+export function setupError(scenario: string, error: unknown): ScenarioSetupError {
+  const frame = error instanceof Error ? userFrame(error.stack) : undefined;
+  const at = frame === undefined ? '' : ` at ${frame}`;
+  const what = describeError(error).split('\n')[0];
+  return new ScenarioSetupError(`scenario '${scenario}': setup threw ${what}${at}`, {
+    cause: error,
+  });
 }

@@ -69,10 +69,12 @@ export function decodeSchedule(text: string): Schedule {
   const [body = '', ...suffixes] = text.slice(colon + 1).split(';');
   let seed = 0;
   for (const suffix of suffixes) {
-    const match = /^seed=(-?\d+)$/.exec(suffix);
-    if (match === null) bad(`unknown suffix '${suffix}'`);
-    seed = Number(match?.[1]);
-    if (!Number.isSafeInteger(seed)) bad('seed is not a safe integer');
+    if (!suffix.startsWith('seed='))
+      bad(`unknown suffix '${suffix}' (the only one is ';seed=<n>')`);
+    const value = suffix.slice('seed='.length);
+    if (!/^-?\d+$/.test(value)) bad(`seed '${value}' is not an integer`);
+    seed = Number(value);
+    if (!Number.isSafeInteger(seed)) bad(`seed '${value}' is not a safe integer`);
   }
   const parts = body === '' ? [] : body.split('.');
   if (parts.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);

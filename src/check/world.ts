@@ -39,7 +39,11 @@ export interface World {
   readonly scheduler: Scheduler;
   /** The semantics the check runs under (the `semantics` option, default `current`). */
   readonly semantics: Semantics;
-  /** Adds a task, parked at a `spawn` point until the checker first chooses it. */
+  /**
+   * Adds a task, parked at a `spawn` point until the checker first chooses it.
+   * @throws InvalidArgumentError for an empty name, a name already given to a task of this
+   * run, or a `fn` that is not a function.
+   */
   spawn(name: string, fn: () => unknown): void;
   /** A sleeping lock (`struct mutex`) under this run's scheduler. */
   mutex(name?: string): Mutex;
@@ -133,6 +137,11 @@ export class RunWorld implements World {
     }
     if (typeof fn !== 'function')
       throw new InvalidArgumentError(`world.spawn('${name}'): fn must be a function`);
+    if (this.scheduler.tasks.some((task) => task.name === name)) {
+      throw new InvalidArgumentError(
+        `world.spawn('${name}'): a task named '${name}' exists already; traces and reports name tasks, give each its own name`,
+      );
+    }
     this.scheduler.spawn(name, fn);
   }
 

@@ -7,12 +7,14 @@
  * | `check <scenario or file>`   | effective options, verdict, finding's trace   | 0 / 1 |
  * | `replay <scenario> <sched>`  | the run's trace, verdict                      | 0 / 1 |
  * | `list`                       | the library's scenarios                       | 0     |
+ * | `init <name>`                | writes `<name>.ts` (`init.ts`)                | 0     |
  *
  * With `--json` standard output carries only the JSON document.
  */
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { check } from '../check/check.ts';
 import { type CheckOptions, describeSettings, resolveOptions } from '../check/options.ts';
 import { decodeSchedule } from '../check/schedule.ts';
@@ -77,8 +79,9 @@ function writeOutputs(
   if (ftrace !== undefined) write(ftrace, toFtrace(result), cli.ftrace!, 'ftrace text');
   if (report !== undefined) {
     const description = source.scenario.description;
-    const arg = scenarioArg(source);
+    const arg = scenarioArg(io, source);
     const html = renderHtmlReport(result, {
+      command: selfCommand(),
       ...(description === undefined ? {} : { description }),
       ...(arg === undefined ? {} : { scenarioArg: arg }),
     });
@@ -99,9 +102,21 @@ function describeOptions(options: Readonly<Record<string, unknown>>): string {
     .join(' ');
 }
 
-/** What names the scenario in a replay command: a file's path as given, else its name. */
-function scenarioArg(source: ScenarioSource): string | undefined {
-  return source.origin === 'library' ? undefined : source.origin;
+/**
+ * What names the scenario in a replay command: a file's absolute path (so that the printed
+ * command works from any directory), else the library name.
+ */
+function scenarioArg(io: CliIo, source: ScenarioSource): string | undefined {
+  return source.origin === 'library' ? undefined : resolve(io.cwd, source.origin);
+}
+
+/**
+ * The command that runs this very copy of the CLI: `node <abs>/bin/mmu-notifier.js`. Not
+ * `npx mmu-notifier`: outside a project that depends on the package, npx would fetch
+ * whatever the public registry holds under that name (issue 14).
+ */
+export function selfCommand(): readonly string[] {
+  return ['node', fileURLToPath(new URL('../../bin/mmu-notifier.js', import.meta.url))];
 }
 
 function printResult(
@@ -121,7 +136,7 @@ function printResult(
     const options = markStep === undefined ? { max: traceMax } : { max: traceMax, markStep };
     io.out(`${formatTrace(trace, options)}\n\n`);
   }
-  io.out(`${formatSummary(result, scenarioArg(source))}\n`);
+  io.out(`${formatSummary(result, scenarioArg(io, source), selfCommand())}\n`);
 }
 
 async function runChecked(
@@ -163,7 +178,7 @@ export async function replayCommand(
   schedule: string,
   cli: CliCheckOptions,
 ): Promise<number> {
-  decodeSchedule(schedule);
+  const listed = decodeSchedule(schedule).choices.length;
   const source = await resolveScenario(arg, io.cwd);
   const base = checkOptionsFrom({ ...cli, strategy: undefined }, source.defaults);
   const options: Record<string, unknown> = {
@@ -179,8 +194,32 @@ export async function replayCommand(
   if (cli.json !== true) io.out(`replay ${source.scenario.name} ${effective}\n`);
   const result = await runChecked(io, source, options, { ...cli, progress: false });
   printResult(io, result, source, cli, 10_000);
+  const note = scheduleNote(listed, result);
+  if (note !== undefined) io.err(`note: ${note}\n`);
   writeOutputs(io, result, source, cli);
   return result.ok ? EXIT_OK : EXIT_FINDING;
+}
+
+/**
+ * What a replay did that the schedule did not say (issue 14: a partial schedule such as
+ * `v1:` was extended silently): steps past its end were chosen by the default rule, or the
+ * run ended before using all of it.
+ */
+function scheduleNote(listed: number, result: CheckResult): string | undefined {
+  const steps = result.finding === undefined ? result.stats.steps : result.finding.step + 1;
+  const s = (n: number): string => `${n} step${n === 1 ? '' : 's'}`;
+  if (steps > listed) {
+    const full =
+      result.finding === undefined ? '' : `; the full schedule is ${result.finding.schedule}`;
+    return (
+      `the schedule lists ${s(listed)} but the run took ${steps}: steps ${listed} to ${steps - 1} ` +
+      `were chosen by the default rule (keep the running task, else the lowest runnable one)${full}`
+    );
+  }
+  if (steps < listed) {
+    return `the run ended after ${s(steps)}: the last ${listed - steps} choices of the schedule were not used`;
+  }
+  return undefined;
 }
 
 /**

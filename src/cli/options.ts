@@ -77,14 +77,14 @@ export function parseCount(what: string): (text: string) => number {
   return (text) => integer(text, what, 1, COUNT_MAX);
 }
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `--time-limit <duration>`: milliseconds, or a number with `ms`, `s` or `m` (`30s`). */
+/** `--time-limit <duration>`: milliseconds, or a number with `ms`, `s`, `m` or `h` (`30s`, `24h`). */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (match === null) {
     throw new InvalidArgumentError(
-      `the time limit must be a duration like 500ms, 30s or 2m, got '${text}'`,
+      `the time limit must be a duration like 500ms, 30s, 2m or 1h, got '${text}'`,
     );
   }
   const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 import { MmuNotifierError } from '../errors.ts';
 import { type CliIo, checkCommand, listCommand, replayCommand } from './commands.ts';
+import { initCommand } from './init.ts';
 import {
   type CliCheckOptions,
   parseCount,
@@ -79,7 +80,7 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
       ),
     )
     .addOption(
-      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m').argParser(
+      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m, 24h').argParser(
         parser(parseDuration),
       ),
     )
@@ -140,6 +141,19 @@ function listCommandSpec(io: CliIo, box: ExitBox): Command {
     });
 }
 
+function initCommandSpec(io: CliIo, box: ExitBox): Command {
+  return new Command('init')
+    .description("write <name>.ts, a starting scenario for your driver (then 'check' it)")
+    .argument('<name>', 'the scenario name (also the file name)')
+    .addHelpText(
+      'after',
+      examples(['mmu-notifier init my-driver', 'mmu-notifier check my-driver.ts']),
+    )
+    .action((name: string) => {
+      box.code = initCommand(io, name);
+    });
+}
+
 /** The whole program, writing to `io`, with commander's exits turned into exceptions. */
 export function buildProgram(io: CliIo, box: ExitBox, version: string): Command {
   const program = new Command('mmu-notifier')
@@ -167,6 +181,7 @@ export function buildProgram(io: CliIo, box: ExitBox, version: string): Command 
     checkCommandSpec(io, box),
     replayCommandSpec(io, box),
     listCommandSpec(io, box),
+    initCommandSpec(io, box),
   ]) {
     program.addCommand(spec.exitOverride().configureOutput(program.configureOutput()));
   }

@@ -147,7 +147,7 @@ export class AddressSpace {
     this.#checkRoom('register');
     const sub = new Subscription<D>(this, ops, name ?? `notifier#${++this.#ids}`, data);
     core.strategy.onRegister(core);
-    core.lock();
+    core.lock('mmu_notifier_register');
     core.list.addHead(sub as Subscription<unknown>);
     return sub;
   }

@@ -13,6 +13,12 @@
  * | `notifier.fail`       | subscriber    | its start failed (EAGAIN, bad return, threw, Promise)  |
  * | `interval.invalidate` | interval      | its `invalidate`/`invalidateStart` returned (detail: the answer) |
  * | `interval.finish`     | interval      | its two-pass `invalidateFinish` is called              |
+ * | `interval.insert`     | interval      | inserted: `[start, end)`, its seq, `deferred` if so     |
+ * | `interval.remove`     | interval      | removed: `deferred, waits` while being invalidated     |
+ * | `interval.read_begin` | interval      | `readBegin` returned (detail: the seq, `waited` if it slept) |
+ * | `interval.read_retry` | interval      | `readRetry(seq)`: `seq 3: ok` or `seq 3, now 5: retry`  |
+ * | `interval.check_retry`| interval      | `checkRetry(seq)`, the same detail                      |
+ * | `interval.set_seq`    | interval      | `setSeq(curSeq)`: `seq 5 (was 3)`                       |
  * | `seq`                 | address space | `invalidate_seq` changed (detail: the new value)       |
  * | `eagain`              | address space | a non-blockable start returns EAGAIN                   |
  * | `release`             | address space or subscriber | exit's release begins / a `release` op runs |
@@ -23,7 +29,8 @@
  *
  * The subscriptions spinlock is not an object: its critical sections are synchronous, so
  * they cannot interleave. When the scheduler is controlled each one records an access
- * (`mn.lock` on {@link CoreState.lockOp}) so that reduction stays sound.
+ * (`mn.lock` on {@link CoreState.lockOp}, its detail the kernel function that takes it) so
+ * that reduction stays sound.
  */
 
 import type { Op, Scheduler } from '../sched/scheduler.ts';
@@ -43,6 +50,12 @@ export type CoreNoteKind =
   | 'notifier.fail'
   | 'interval.invalidate'
   | 'interval.finish'
+  | 'interval.insert'
+  | 'interval.remove'
+  | 'interval.read_begin'
+  | 'interval.read_retry'
+  | 'interval.check_retry'
+  | 'interval.set_seq'
   | 'seq'
   | 'eagain'
   | 'release'
@@ -67,6 +80,8 @@ export class CoreState {
   /** `exit_mmap` ran: no new subscription or invalidation. */
   released = false;
   readonly #hook: DiagnosticHook | undefined;
+  /** The lock's access op per caller (a handful of kernel function names). */
+  readonly #lockOps = new Map<string, Op>();
 
   constructor(
     readonly mm: AddressSpace,
@@ -83,9 +98,20 @@ export class CoreState {
     this.itree = new IntervalState(this);
   }
 
-  /** `spin_lock(&subscriptions->lock)`: records the access for the checker. */
-  lock(): void {
-    if (this.traced) this.sched.access(this.lockOp);
+  /**
+   * `spin_lock(&subscriptions->lock)`: records the access for the checker; `what` names the
+   * kernel function that takes it (the access's detail, so that traces tell an interval
+   * insert from a `read_begin`: issue 14).
+   */
+  lock(what?: string): void {
+    if (!this.traced) return;
+    if (what === undefined) {
+      this.sched.access(this.lockOp);
+      return;
+    }
+    let op = this.#lockOps.get(what);
+    if (op === undefined) this.#lockOps.set(what, (op = { ...this.lockOp, detail: what }));
+    this.sched.access(op);
   }
 
   /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */

@@ -15,6 +15,7 @@
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
 import type { AddressSpace } from './address-space.ts';
+import type { CoreNoteKind } from './core-state.ts';
 import type { IntervalTreeNode } from './interval-tree.ts';
 import type { IntervalState } from './itree.ts';
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from './ops.ts';
@@ -54,6 +55,11 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     await this.#itree.remove(this as IntervalSubscription<unknown>);
   }
 
+  /** A trace note about this interval (callers test `#itree.traced` first). */
+  #note(kind: CoreNoteKind, detail: string): void {
+    this.#itree.note(kind, this as IntervalSubscription<unknown>, detail);
+  }
+
   /** `mmu_interval_read_begin`: a scheduling point when it must sleep. Pairs with readRetry. */
   readBegin(): Promise<number> {
     return this.#itree.readBegin(this as IntervalSubscription<unknown>);
@@ -61,12 +67,16 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
 
   /** `mmu_interval_read_retry`: call under the user lock; true = an invalidation collided. */
   readRetry(seq: number): boolean {
-    return this.seq !== seq;
+    const retry = this.seq !== seq;
+    if (this.#itree.traced) this.#note('interval.read_retry', verdict(seq, this.seq));
+    return retry;
   }
 
   /** `mmu_interval_check_retry`: an unlocked hint; false does not mean no collision. */
   checkRetry(seq: number): boolean {
-    return this.seq !== seq;
+    const retry = this.seq !== seq;
+    if (this.#itree.traced) this.#note('interval.check_retry', verdict(seq, this.seq));
+    return retry;
   }
 
   /**
@@ -78,8 +88,15 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     if (!Number.isSafeInteger(seq) || (seq & 1) !== 1) {
       throw new InvalidArgumentError(`setSeq: seq must be the odd curSeq, got ${seq}`);
     }
+    const was = this.seq;
     this.seq = seq;
+    if (this.#itree.traced) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
   }
+}
+
+/** The trace detail of a retry check: `seq 3: ok` or `seq 3, now 5: retry`. */
+function verdict(seq: number, now: number): string {
+  return seq === now ? `seq ${seq}: ok` : `seq ${seq}, now ${now}: retry`;
 }
 
 /**

@@ -28,10 +28,12 @@
 
 import { assertInternal } from '../errors.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
-import type { CoreState } from './core-state.ts';
+import type { CoreNoteKind, CoreState } from './core-state.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
 import { IntervalTree, type IntervalTreeNode } from './interval-tree.ts';
 import type { MmuNotifierRange } from './range.ts';
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** The interval state of one address space. Internal to `src/core`. */
 export class IntervalState {
@@ -68,7 +70,7 @@ export class IntervalState {
     range: MmuNotifierRange,
   ): IntervalTreeNode<IntervalSubscription<unknown>> | undefined {
     const core = this.#core;
-    core.lock();
+    core.lock('mn_itree_inv_start_range');
     this.active++;
     if (this.tree.size === 0) return undefined;
     const node = this.tree.iterFirst(range.start, range.end - 1);
@@ -87,7 +89,7 @@ export class IntervalState {
    */
   invEnd(mayUnderflow: boolean): void {
     const core = this.#core;
-    core.lock();
+    core.lock('mn_itree_inv_end');
     // `kernel` may end a count its start never took: `--active` then wraps (here: -1, which
     // behaves as ULONG_MAX does under ++, -- and `!= 0`). Ours never does.
     assertInternal(mayUnderflow || this.active > 0, 'mn_itree_inv_end without an active range');
@@ -119,7 +121,7 @@ export class IntervalState {
       core.strategy.onFirstInterval(core);
       this.hasItree = true;
     }
-    core.lock();
+    core.lock('mmu_interval_notifier_insert');
     if (this.active !== 0) {
       if (this.isInvalidating()) this.deferred.push(sub);
       else {
@@ -128,6 +130,7 @@ export class IntervalState {
         sub.node = this.tree.insert(sub.start, sub.last, sub);
       }
       sub.seq = this.seq;
+      if (core.traced) this.#noteInsert(sub);
     } else {
       if (this.isInvalidating()) {
         // `WARN_ON(mn_itree_is_invalidating(subscriptions))`: only after a `kernel` underflow.
@@ -137,7 +140,26 @@ export class IntervalState {
       }
       sub.seq = this.seq - 1;
       sub.node = this.tree.insert(sub.start, sub.last, sub);
+      if (core.traced) this.#noteInsert(sub);
     }
+  }
+
+  #noteInsert(sub: IntervalSubscription<unknown>): void {
+    const where = `[${hex(sub.start)}, ${hex(sub.last + 1)}) seq ${sub.seq}`;
+    this.#core.note('interval.insert', sub.name, sub.node === null ? `${where} deferred` : where);
+  }
+
+  /**
+   * A trace note about one interval (its reader-side calls: `readRetry`, `setSeq`...), only
+   * when the scheduler is controlled. Not a scheduling point, no effect on reduction.
+   */
+  note(kind: CoreNoteKind, sub: IntervalSubscription<unknown>, detail: string): void {
+    if (this.#core.traced) this.#core.note(kind, sub.name, detail);
+  }
+
+  /** True when the scheduler is controlled: callers build a note's detail only then. */
+  get traced(): boolean {
+    return this.#core.traced;
   }
 
   /**
@@ -147,7 +169,7 @@ export class IntervalState {
    */
   async remove(sub: IntervalSubscription<unknown>): Promise<void> {
     const core = this.#core;
-    core.lock();
+    core.lock('mmu_interval_notifier_remove');
     let seq = 0;
     if (this.isInvalidating()) {
       if (sub.node === null) {
@@ -163,12 +185,16 @@ export class IntervalState {
       this.tree.remove(sub.node);
       sub.node = null;
     }
+    if (core.traced) {
+      const how = seq !== 0 ? 'deferred, waits for the invalidation to end' : 'unlinked';
+      core.note('interval.remove', sub.name, `${how}`);
+    }
     if (seq !== 0) await this.wq.wait(() => this.#seqReleased(seq));
   }
 
   /** `mmu_interval_seq_released`: the seq moved past `seq` (read under the lock). */
   #seqReleased(seq: number): boolean {
-    this.#core.lock();
+    this.#core.lock('mmu_interval_seq_released');
     return this.seq !== seq;
   }
 
@@ -178,10 +204,14 @@ export class IntervalState {
    * Returns the seq without looping (`readRetry` may already be true).
    */
   async readBegin(sub: IntervalSubscription<unknown>): Promise<number> {
-    this.#core.lock();
+    const core = this.#core;
+    core.lock('mmu_interval_read_begin');
     const seq = sub.seq;
     const isInvalidating = seq === this.seq;
     if (isInvalidating) await this.wq.wait(() => this.seq !== seq);
+    if (core.traced) {
+      core.note('interval.read_begin', sub.name, `seq ${seq}${isInvalidating ? ' (waited)' : ''}`);
+    }
     return seq;
   }
 }

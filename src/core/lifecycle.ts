@@ -80,7 +80,7 @@ export async function unregister(core: CoreState, sub: Subscription<unknown>): P
     } finally {
       core.srcu.readUnlock(token);
     }
-    core.lock();
+    core.lock('mmu_notifier_unregister');
     core.list.unlink(sub);
   }
   sub.users = 0;
@@ -97,7 +97,7 @@ export function findGet(
   ops: object,
   usersMax: number,
 ): Subscription<unknown> | undefined {
-  core.lock();
+  core.lock('mmu_notifier_get');
   for (let sub = core.list.head; sub !== null; sub = sub.hnext) {
     if (sub.ops !== ops || sub.unregistered) continue;
     if (sub.users >= usersMax) {
@@ -111,7 +111,7 @@ export function findGet(
 
 /** `mmu_notifier_put` for a subscription already checked to be live and ours. */
 export function put(core: CoreState, sub: Subscription<unknown>): void {
-  core.lock();
+  core.lock('mmu_notifier_put');
   sub.users--;
   if (sub.users > 0) return;
   core.list.unlink(sub);
@@ -138,7 +138,7 @@ async function hlistRelease(core: CoreState, errors: unknown[]): Promise<void> {
       const error = await callRelease(core, sub);
       if (error !== null) errors.push(error);
     }
-    core.lock();
+    core.lock('mn_hlist_release');
     while (core.list.head !== null) core.list.unlink(core.list.head);
   } finally {
     core.srcu.readUnlock(token);

@@ -25,8 +25,8 @@
 
 import type { AddressSpace } from '../core/address-space.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../core/range.ts';
-import { StateError } from '../errors.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import { InvalidArgumentError, StateError } from '../errors.ts';
+import type { Op, Scheduler } from '../sched/scheduler.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
 import { SpinLock } from '../sync/spinlock.ts';
 import { faultIn, getUserPage, handleMmFault } from './mm-fault.ts';
@@ -41,7 +41,10 @@ export const TASK_SIZE = 2 ** 47;
 
 /** Options of {@link Mm}. */
 export interface MmOptions {
-  /** The scheduler every lock of this mm parks through (the world's, under the checker). */
+  /**
+   * The scheduler every lock of this mm parks through; by default the address space's own
+   * (the world's, for `new Mm(world.addressSpace())`). A different one is refused.
+   */
   readonly scheduler?: Scheduler;
   /** The page allocator (one per run); a new one by default. */
   readonly alloc?: PageAllocator;
@@ -81,9 +84,20 @@ export class Mm {
   readonly #coreStarted = new Set<InflightInvalidation>();
   #epoch = 0;
 
+  /**
+   * A process on `as`: `new Mm(world.addressSpace(), { name: 'mm' })` in a scenario's setup.
+   * It starts with no VMA: add them with {@link Mm.mmap}, fault pages in with {@link Mm.populate}.
+   * @throws InvalidArgumentError when `options.scheduler` is not the address space's.
+   */
   constructor(as: AddressSpace, options: MmOptions = {}) {
     this.as = as;
-    this.sched = options.scheduler ?? defaultScheduler;
+    const sched = options.scheduler ?? as.scheduler;
+    if (sched !== as.scheduler) {
+      throw new InvalidArgumentError(
+        `new Mm('${options.name ?? 'mm'}'): its scheduler is not its address space's; leave options.scheduler out`,
+      );
+    }
+    this.sched = sched;
     this.alloc = options.alloc ?? new PageAllocator(this.sched);
     this.name = options.name ?? 'mm';
     this.mmapLock = new RwSemaphore({ scheduler: this.sched, name: `${this.name}.mmap_lock` });
@@ -109,7 +123,12 @@ export class Mm {
     };
   }
 
-  /** `mmap(MAP_FIXED_NOREPLACE)` for a scenario's setup: no lock, no task may run yet. */
+  /**
+   * `mmap(MAP_FIXED_NOREPLACE)` for a scenario's setup: no lock, no task may run yet.
+   * `spec.prot` gives the protection; `shared: true` with no `file` is shmem; a `file` (a
+   * {@link PageCache}) maps its pages. Returns the new VMA.
+   * @throws InvalidArgumentError for an unaligned or empty range; StateError when it overlaps a VMA.
+   */
   mmap(start: number, length: number, spec: VmaSpec): Vma {
     const end = checkRange(start, length);
     const shmem = spec.shared === true && spec.file === undefined;
@@ -117,10 +136,14 @@ export class Mm {
     return this.vmas.insert(start, end, { ...spec, ...(file === undefined ? {} : { file }) });
   }
 
-  /** Faults in one page of a VMA and sets its contents, for a scenario's setup. */
+  /**
+   * Faults in the page at `addr` (as a CPU access would, writable if the VMA is) and sets its
+   * contents to `data`, for a scenario's setup. Returns the page's pfn.
+   * @throws StateError when no VMA covers `addr`.
+   */
   populate(addr: number, data: number): number {
     const vma = this.vmas.lookup(addr);
-    if (vma === undefined) throw new StateError(`populate: no VMA at ${addr}`);
+    if (vma === undefined) throw new StateError(`populate: no VMA at 0x${addr.toString(16)}`);
     const pfn = this.ptl.withLock(() =>
       faultIn(this, vma, addr - (addr % PAGE_SIZE), vma.prot.write),
     );

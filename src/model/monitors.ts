@@ -24,7 +24,7 @@ import type { Mirror, MirrorMapping } from './mirror.ts';
 import type { Mm } from './mm.ts';
 
 function describe(mirror: Mirror, m: MirrorMapping): string {
-  return `${mirror.name} maps ${m.addr.toString(16)} -> pfn ${m.pfn}${m.writable ? ' (writable)' : ''}`;
+  return `${mirror.name} maps 0x${m.addr.toString(16)} -> pfn ${m.pfn}${m.writable ? ' (writable)' : ''}`;
 }
 
 /** Throws when a mirror maps a freed pfn. */
@@ -73,7 +73,7 @@ export function checkQuietInsideInvalidation(mm: Mm, mirrors: readonly Mirror[])
         )
           continue;
         throw new StateError(
-          `${describe(mirror, m)} inside ${rec.by}'s started invalidation [${rec.range.start.toString(16)}, ${rec.range.end.toString(16)})`,
+          `${describe(mirror, m)} inside ${rec.by}'s started invalidation [0x${rec.range.start.toString(16)}, 0x${rec.range.end.toString(16)})`,
         );
       }
     }

@@ -167,6 +167,7 @@ const MARK_NAMES: Readonly<Record<TimelineMark['kind'], string>> = {
   seq: 'seq',
   release: 'release',
   interval: 'interval invalidate',
+  'interval-op': '',
   'unpaired-end': 'end without start',
   'skipped-end': 'end skipped',
   finding: 'FINDING',

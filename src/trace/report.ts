@@ -20,6 +20,8 @@ export interface ReportOptions {
   readonly description?: string;
   /** What names the scenario in the replay command (a file's path); its name by default. */
   readonly scenarioArg?: string;
+  /** What runs the CLI in the replay command; `npx mmu-notifier` by default (see `replayCommandLine`). */
+  readonly command?: readonly string[];
   /** Rows of the trace table at most (the last ones). Default 2,000. */
   readonly traceRowsMax?: number;
   /** Events drawn in the timeline at most (the last ones). Default {@link REPORT_TIMELINE_EVENTS}. */
@@ -77,7 +79,7 @@ function header(result: CheckResult, options: ReportOptions): string {
   return `<header><h1>Scenario <code>${escapeXml(result.scenario)}</code></h1><span class="verdict ${cls}">${escapeXml(label)}</span>${under}${desc}</header>`;
 }
 
-function verdict(result: CheckResult, scenarioArg: string | undefined): string {
+function verdict(result: CheckResult, options: ReportOptions): string {
   const f = result.finding;
   if (f === undefined) {
     const text = result.stats.complete
@@ -85,7 +87,7 @@ function verdict(result: CheckResult, scenarioArg: string | undefined): string {
       : 'No finding in the schedules explored. The search was not complete, so this is evidence, not a proof.';
     return `<p class="message clean">${escapeXml(text)}</p>`;
   }
-  const replay = replayCommandLine(result, scenarioArg) ?? '';
+  const replay = replayCommandLine(result, options.scenarioArg, options.command) ?? '';
   return `<p class="message" id="finding-message">${escapeXml(f.message)}</p>
 <h2>Minimized schedule</h2>
 <pre id="schedule">${escapeXml(f.schedule)}</pre>
@@ -184,7 +186,7 @@ export function renderHtmlReport(result: CheckResult, options: ReportOptions = {
 <body><main>
 <section class="overview">
 ${header(result, options)}
-${verdict(result, options.scenarioArg)}
+${verdict(result, options)}
 <h2>Timeline</h2>
 ${svg}
 ${pairs(t)}

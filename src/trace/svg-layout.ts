@@ -41,6 +41,7 @@ export const LABELLED: ReadonlySet<string> = new Set([
   'diagnostic',
   'seq',
   'interval',
+  'interval-op',
   'release',
 ]);
 
@@ -154,6 +155,7 @@ export const MARK_TEXT: Readonly<Record<TimelineMark['kind'], string>> = {
   seq: 'seq',
   release: 'release',
   interval: 'invalidate',
+  'interval-op': '',
   'unpaired-end': 'end without start',
   'skipped-end': 'end skipped',
   finding: '',

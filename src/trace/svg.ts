@@ -189,8 +189,8 @@ const STYLE = `<style>
 .open-edge{fill:none;stroke:#dc2626;stroke-width:2;stroke-dasharray:5 3}
 .glyph.fail{stroke:#dc2626;stroke-width:2.5;fill:none}.glyph.fault{fill:#f59e0b;stroke:#92400e}
 .glyph.missing{fill:#fff;stroke:#dc2626;stroke-width:2;stroke-dasharray:3 2}.glyph.seq{fill:#0284c7}
-.glyph.retry{fill:#a855f7}.glyph.release{fill:#0f172a}.glyph.interval{fill:#14b8a6}
-.mark-label{font:600 10px system-ui,sans-serif;fill:#b91c1c}.mark-label.fault,.mark-label.retry{fill:#92400e}.mark-label.diagnostic{fill:#7c2d12;font-style:italic}.mark-label.seq{fill:#0369a1;font-weight:500}.mark-label.interval{fill:#0f766e}.mark-label.release{fill:#0f172a}
+.glyph.retry{fill:#a855f7}.glyph.release{fill:#0f172a}.glyph.interval{fill:#14b8a6}.glyph.interval-op{fill:#0d9488}
+.mark-label{font:600 10px system-ui,sans-serif;fill:#b91c1c}.mark-label.fault,.mark-label.retry{fill:#92400e}.mark-label.diagnostic{fill:#7c2d12;font-style:italic}.mark-label.seq{fill:#0369a1;font-weight:500}.mark-label.interval,.mark-label.interval-op{fill:#0f766e}.mark-label.release{fill:#0f172a}
 .flow{fill:none;stroke:#dc2626;stroke-width:1.8;stroke-dasharray:4 3}
 .finding line{stroke:#dc2626;stroke-width:2}.finding rect{fill:#dc2626}.finding text{font:600 11px system-ui,sans-serif;fill:#fff}
 </style>`;

@@ -54,18 +54,25 @@ function shellArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The command that runs the CLI when none is given: the package's bin through npx. */
+export const REPLAY_COMMAND_DEFAULT: readonly string[] = ['npx', 'mmu-notifier'];
+
 /**
  * The command line that replays a finding's schedule. `scenarioArg` is what names the
  * scenario on the command line: the scenario's name by default (a library scenario), the
- * file's path for a scenario loaded from a file.
+ * file's path for a scenario loaded from a file. `command` runs the CLI: `npx mmu-notifier`
+ * by default (right inside a project that depends on the package); the CLI passes
+ * `node <its own bin/mmu-notifier.js>` and an absolute file path, so that the printed line
+ * runs the very copy that produced it, from any directory.
  */
 export function replayCommandLine(
   result: CheckResult,
   scenarioArg: string = result.scenario,
+  command: readonly string[] = REPLAY_COMMAND_DEFAULT,
 ): string | undefined {
   if (result.finding === undefined) return undefined;
   const semantics = result.options['semantics'];
-  const args = ['npx', 'mmu-notifier', 'replay', scenarioArg, result.finding.schedule];
+  const args = [...command, 'replay', scenarioArg, result.finding.schedule];
   if (typeof semantics === 'string') args.push('--semantics', semantics);
   // A livelock is the step bound itself: the replay must stop at the same bound.
   const maxSteps = result.options['maxSteps'];
@@ -87,15 +94,20 @@ export function formatStats(result: CheckResult): string {
   const s = result.stats;
   const rate = Math.round(s.schedulesPerSecond).toLocaleString('en-US');
   const end = result.ok ? searchEnd(result) : '';
-  return `${s.schedules.toLocaleString('en-US')} schedules, ${s.steps.toLocaleString('en-US')} steps in ${Math.round(s.elapsedMs)} ms (${rate}/s)${end}`;
+  const schedules = `${s.schedules.toLocaleString('en-US')} schedule${s.schedules === 1 ? '' : 's'}`;
+  return `${schedules}, ${s.steps.toLocaleString('en-US')} step${s.steps === 1 ? '' : 's'} in ${Math.round(s.elapsedMs)} ms (${rate}/s)${end}`;
 }
 
 /**
  * The verdict in a few lines: the finding (kind, message, schedule, replay command) or the
- * proof summary of a clean run, then statistics. `scenarioArg`: as for
+ * proof summary of a clean run, then statistics. `scenarioArg`, `command`: as for
  * {@link replayCommandLine}.
  */
-export function formatSummary(result: CheckResult, scenarioArg?: string): string {
+export function formatSummary(
+  result: CheckResult,
+  scenarioArg?: string,
+  command?: readonly string[],
+): string {
   const semantics = result.options['semantics'];
   const under = typeof semantics === 'string' ? ` (semantics ${semantics})` : '';
   const f = result.finding;
@@ -114,7 +126,7 @@ export function formatSummary(result: CheckResult, scenarioArg?: string): string
     `${result.scenario}${under}: FINDING (${f.kind}) at step ${f.step}`,
     `  ${f.message}`,
     `  schedule: ${f.schedule}  (${f.preemptions} preemption${f.preemptions === 1 ? '' : 's'})`,
-    `  replay:   ${replayCommandLine(result, scenarioArg)}`,
+    `  replay:   ${replayCommandLine(result, scenarioArg, command)}`,
     `  ${formatStats(result)}`,
   ].join('\n');
 }

@@ -21,6 +21,16 @@ const TRY_ACQUIRE = /^(mutex|spin|rwsem|rwlock)\.[a-z_]*trylock$/;
 const RELEASE =
   /^(mutex|spin|rwsem|rwlock|srcu)\.(unlock|up_read|up_write|read_unlock|write_unlock)$/;
 
+/** The interval notifier's reader-side notes, by the API name a driver calls. */
+const INTERVAL_OPS: Readonly<Record<string, string>> = {
+  'interval.insert': 'insert',
+  'interval.remove': 'remove',
+  'interval.read_begin': 'readBegin',
+  'interval.read_retry': 'readRetry',
+  'interval.check_retry': 'checkRetry',
+  'interval.set_seq': 'setSeq',
+};
+
 /** A span that has begun and not yet ended. */
 export interface OpenSpan {
   /** What the span will be: a notifier's start..end, an interval pass, a lock hold. */
@@ -161,6 +171,8 @@ export function onNote(b: Builder, e: TraceEvent, lane: number, at: number): voi
     const i = b.findOpen('interval', subject, lane);
     if (i >= 0) b.close(i, at, 'ended');
     else b.mark('interval', lane, at, subject, e.detail);
+  } else if (INTERVAL_OPS[e.op] !== undefined) {
+    b.mark('interval-op', lane, at, `${INTERVAL_OPS[e.op]} ${subject}`, e.detail);
   } else if (e.op === 'seq') {
     b.mark('seq', lane, at, subject, e.detail);
     const value = firstNumber(e.detail);

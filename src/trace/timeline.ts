@@ -19,6 +19,7 @@
  * | `mutex.trylock`, `*_trylock`           | a tentative hold, kept only if an unlock follows     |
  * | `task` `spawn` (obj = the child)       | the child's lane, so lanes follow spawn order        |
  * | `seq`, `release`, `fault.*`, `*retry*` | marks (and the `invalidate_seq` counter for `seq`)   |
+ * | `interval.read_begin`, `.read_retry`, `.set_seq`, `.insert`, ... | an `interval-op` mark labelled with the API name (`readBegin odp`) |
  *
  * At the end of the trace every notifier span still open is an `open` span. If its task got
  * `eagain` after the span began, the end was skipped because a start of that invalidation
@@ -63,6 +64,7 @@ export type MarkKind =
   | 'seq'
   | 'release'
   | 'interval'
+  | 'interval-op'
   | 'unpaired-end'
   | 'skipped-end'
   | 'finding';

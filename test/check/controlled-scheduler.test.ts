@@ -15,7 +15,7 @@ import { ControlledScheduler } from '../../src/check/controlled-scheduler.ts';
 import { ExecutionLog } from '../../src/check/execution-log.ts';
 import type { SchedulerHost } from '../../src/check/task-record.ts';
 import { defineScenario } from '../../src/check/world.ts';
-import { InternalError } from '../../src/errors.ts';
+import { InternalError, ScenarioSetupError } from '../../src/errors.ts';
 
 /** A host that records what the scheduler signals and never resumes anything. */
 function recordingHost(): SchedulerHost & { readonly calls: string[] } {
@@ -75,16 +75,22 @@ describe('ControlledScheduler', () => {
     for (const run of ids) assert.deepEqual(run, ids[0]);
   });
 
-  it('a point in setup is an exception finding', async () => {
+  it('a point in setup is a setup error (the scenario is wrong), not a finding', async () => {
     const scenario = defineScenario({
       name: 'blocking-setup',
       async setup(world) {
         await world.yieldNow();
       },
     });
-    const result = await check(scenario);
-    assert.equal(result.finding?.kind, 'exception');
-    assert.match(result.finding.message, /outside any task/);
+    await assert.rejects(
+      check(scenario),
+      (e: unknown) =>
+        e instanceof ScenarioSetupError &&
+        e.code === 'ESETUP' &&
+        /^scenario 'blocking-setup': setup threw StateError: .*outside any task.* at .*controlled-scheduler\.test\.ts:\d+:\d+$/.test(
+          e.message,
+        ),
+    );
   });
 
   it('a task that starts two points at once is refused, not misattributed', async () => {

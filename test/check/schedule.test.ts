@@ -49,6 +49,13 @@ describe('schedule encoding', () => {
     }
   });
 
+  it('names a bad seed as a bad seed, not as an unknown suffix (issue 14)', () => {
+    assert.throws(() => decodeSchedule('v1:0.0;seed=abc'), /seed 'abc' is not an integer/);
+    assert.throws(() => decodeSchedule('v1:0.0;seed=99999999999999999999'), /not a safe integer/);
+    assert.throws(() => decodeSchedule('v1:0;x=1'), /unknown suffix 'x=1'/);
+    assert.equal(decodeSchedule('v1:0;seed=-3').seed, -3);
+  });
+
   it('refuses to encode what it could not decode (regression: it printed e.g. v1:-1.1.5)', () => {
     for (const bad of [
       { choices: [-1], seed: 0 },

@@ -19,6 +19,9 @@ describe('option parsers', () => {
     assert.equal(parseDuration('250ms'), 250);
     assert.equal(parseDuration('1.5s'), 1500);
     assert.equal(parseDuration('2m'), 120_000);
+    // The limit the error text names is accepted as written (issue 14).
+    assert.equal(parseDuration('24h'), 24 * 3_600_000);
+    assert.equal(parseDuration('1h'), 3_600_000);
   });
 
   it('reject bad values with a one-line message naming what is expected', () => {
@@ -30,7 +33,8 @@ describe('option parsers', () => {
       [() => parsePreemptionBound('-1'), /preemption bound must be between 0 and 1000/],
       [() => parseCount('--max-schedules')('0'), /--max-schedules must be between 1/],
       [() => parseCount('--max-steps')('ten'), /--max-steps must be an integer/],
-      [() => parseDuration('5h'), /duration like 500ms, 30s or 2m/],
+      [() => parseDuration('5d'), /duration like 500ms, 30s, 2m or 1h/],
+      [() => parseDuration('25h'), /between 1ms and 24h/],
       [() => parseDuration('0'), /between 1ms and 24h/],
       [() => parseDuration('2000m'), /between 1ms and 24h/],
     ];

@@ -62,6 +62,7 @@ describe('trace notes and accesses', () => {
     assert.equal(mm.invalidateRangeStartNonblock(r), 0);
     mm.invalidateRangeEnd(r);
     assert.deepEqual(sched.notes, [
+      'interval.insert I',
       'seq mm',
       'interval.invalidate I',
       'notifier.start A',
@@ -85,6 +86,7 @@ describe('trace notes and accesses', () => {
     assert.equal(mm.invalidateRangeStartNonblock(range(0, 10, false)), EAGAIN);
     await mm.release();
     assert.deepEqual(sched.notes, [
+      'interval.insert G',
       'seq mm',
       'interval.invalidate G',
       'interval.finish G',
