@@ -294,10 +294,11 @@ export class RealKernelCore {
     return sub;
   }
 
-  #ownInterval(sub: IntervalHandle, caller: string): void {
+  #ownInterval(sub: IntervalHandle, caller: string, removedOk = false): void {
     if (this.#intervals.get(sub.id) !== sub)
       throw new InvalidArgumentError(`${caller}: not an interval of '${this.name}'`);
-    if (sub.removed) throw new StateError(`${caller}: interval '${sub.name}' is removed already`);
+    if (sub.removed && !removedOk)
+      throw new StateError(`${caller}: interval '${sub.name}' is removed already`);
   }
 
   /** @internal `mmu_interval_read_begin` for a handle. */
@@ -320,7 +321,8 @@ export class RealKernelCore {
 
   /** @internal `mmu_interval_set_seq` for a handle. */
   setSeqOf(sub: IntervalHandle, seq: number): void {
-    this.#ownInterval(sub, 'setSeq');
+    // From `invalidate`, which the kernel may still call while a remove waits.
+    this.#ownInterval(sub, 'setSeq', true);
     checkUlong(seq, 'setSeq: seq');
     this.#call('setSeq', () => this.#x.dn_set_seq(sub.id, seq));
   }

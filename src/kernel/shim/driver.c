@@ -257,14 +257,16 @@ DN_EXPORT(dn_insert) int dn_insert(int id, unsigned long start, unsigned long le
 	return ret;
 }
 
-/* The interval leaves the table first: a remove that would sleep has still been issued. */
+/*
+ * The interval stays in the table (ids are never reused): a remove that would sleep leaves
+ * it queued on the deferred list, and the kernel may still call its invalidate, which calls
+ * mmu_interval_set_seq on it. Never freed, for the same reason.
+ */
 DN_EXPORT(dn_remove) int dn_remove(int id)
 {
 	struct dn_interval *in = id > 0 && id < DN_IDS ? dn_intervals[id] : NULL;
 	if (!in) return -EINVAL;
-	dn_intervals[id] = NULL;
 	mmu_interval_notifier_remove(&in->mni);
-	/* Not freed: a remove that slept leaves it on the deferred list (see kshim_would_sleep). */
 	return 0;
 }
 

@@ -1,0 +1,117 @@
+/**
+ * The differential runner: one command sequence on a TS semantics and on a real kernel
+ * version, compared after every step (the step's answer, the callbacks it caused with their
+ * arguments in order, the WARN classes, `invalidate_seq` and `active_invalidate_ranges`).
+ * The first disagreement ends the run; the classifier names the known classes.
+ */
+
+import type { Semantics } from '../../src/core/range.ts';
+import { CallerModel, type Cmd, resolve } from './commands.ts';
+import { RealSide, type Side, TsSide } from './sides.ts';
+import type { DifferenceClass } from './versions.ts';
+
+/** What one side showed after one step. */
+export interface Observation {
+  readonly answer: string;
+  readonly calls: readonly string[];
+  readonly warns: readonly string[];
+  readonly seq: number;
+  readonly active: number;
+}
+
+/** The first disagreement of a run. */
+export interface Disagreement {
+  readonly index: number;
+  readonly steps: readonly string[];
+  readonly ts: Observation;
+  readonly real: Observation;
+  readonly kind: DifferenceClass | 'unknown';
+}
+
+/** The result of one run. */
+export interface RunResult {
+  readonly steps: number;
+  readonly disagreement: Disagreement | null;
+}
+
+async function observe(side: Side, run: (s: Side) => Promise<string>): Promise<Observation> {
+  const calls0 = side.log.length;
+  const warns0 = side.warns.length;
+  const answer = await run(side);
+  const p = side.probe();
+  return {
+    answer,
+    calls: side.log.slice(calls0),
+    warns: side.warns.slice(warns0).sort(),
+    seq: p.seq >>> 0,
+    active: p.active >>> 0,
+  };
+}
+
+function same(a: Observation, b: Observation): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The stable fix in 6.12.118: a non-blockable start whose list part failed also ends the
+ * interval part (`mn_itree_inv_end`): same answer, calls and WARNs; one active range fewer;
+ * the seq made even if that was the last one.
+ */
+function classify(text: string, ts: Observation, real: Observation): DifferenceClass | 'unknown' {
+  const sameSurface =
+    ts.answer === real.answer &&
+    JSON.stringify(ts.calls) === JSON.stringify(real.calls) &&
+    JSON.stringify(ts.warns) === JSON.stringify(real.warns);
+  if (
+    text.startsWith('start ') &&
+    text.endsWith(' nb') &&
+    ts.answer !== '0' &&
+    sameSurface &&
+    real.active === (ts.active - 1) >>> 0 &&
+    (real.seq === ts.seq || real.seq === ts.seq + 1)
+  ) {
+    return 'nonblock-list-failure-ends-itree';
+  }
+  return 'unknown';
+}
+
+/** Runs `cmds` on `semantics` and on the real `series`, step by step. */
+export async function runDifferential(
+  semantics: Semantics,
+  series: string,
+  cmds: readonly Cmd[],
+): Promise<RunResult> {
+  const model = new CallerModel();
+  const ts = new TsSide(semantics);
+  const real = new RealSide(series);
+  const texts: string[] = [];
+  for (const cmd of cmds) {
+    const step = resolve(model, cmd);
+    if (step.text === '-') continue;
+    texts.push(step.text);
+    const a = await observe(ts, step.run);
+    const b = await observe(real, step.run);
+    if (!same(a, b)) {
+      const kind = classify(step.text, a, b);
+      return {
+        steps: texts.length,
+        disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind },
+      };
+    }
+    step.after(a.answer);
+  }
+  return { steps: texts.length, disagreement: null };
+}
+
+/** A disagreement as text, for failure messages and the run's report. */
+export function describeDisagreement(
+  d: Disagreement,
+  semantics: Semantics,
+  version: string,
+): string {
+  const lines = [`${semantics} vs real ${version}: ${d.kind} at step ${d.index}`];
+  d.steps.forEach((s, i) => lines.push(`  ${i === d.index ? '>>' : '  '} ${s}`));
+  lines.push(`  ${semantics}: ${JSON.stringify(d.ts)}`);
+  lines.push(`  real ${version}: ${JSON.stringify(d.real)}`);
+  return lines.join('\n');
+}
