@@ -110,7 +110,7 @@ export function describeDisagreement(
   version: string,
 ): string {
   const lines = [`${semantics} vs real ${version}: ${d.kind} at step ${d.index}`];
-  d.steps.forEach((s, i) => lines.push(`  ${i === d.index ? '>>' : '  '} ${s}`));
+  for (const [i, s] of d.steps.entries()) lines.push(`  ${i === d.index ? '>>' : '  '} ${s}`);
   lines.push(`  ${semantics}: ${JSON.stringify(d.ts)}`);
   lines.push(`  real ${version}: ${JSON.stringify(d.real)}`);
   return lines.join('\n');

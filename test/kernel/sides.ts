@@ -103,6 +103,12 @@ export function tsWarnClass(d: Diagnostic): string | null {
   return null;
 }
 
+/** Logs `text` and returns `value` (a young answer). */
+function said(log: string[], text: string, value: boolean): boolean {
+  log.push(text);
+  return value;
+}
+
 /** Resolves to the value, or to SLEEPS when the promise has not settled once the event loop turned. */
 async function settle(p: Promise<unknown>): Promise<Answer> {
   let state: Answer | null = null;
@@ -149,10 +155,9 @@ export class TsSide implements Side {
     if (spec.release) ops.release = (s) => void log.push(`release ${s.data}`);
     const [cfy, cy, ty] = spec.young;
     if (cfy !== undefined)
-      ops.clearFlushYoung = (s, _m, a, b) => (log.push(`cfy ${s.data} ${a}-${b}`), cfy);
-    if (cy !== undefined)
-      ops.clearYoung = (s, _m, a, b) => (log.push(`cy ${s.data} ${a}-${b}`), cy);
-    if (ty !== undefined) ops.testYoung = (s, _m, a) => (log.push(`ty ${s.data} ${a}`), ty);
+      ops.clearFlushYoung = (s, _m, a, b) => said(log, `cfy ${s.data} ${a}-${b}`, cfy);
+    if (cy !== undefined) ops.clearYoung = (s, _m, a, b) => said(log, `cy ${s.data} ${a}-${b}`, cy);
+    if (ty !== undefined) ops.testYoung = (s, _m, a) => said(log, `ty ${s.data} ${a}`, ty);
     if (shared) {
       ops.allocNotifier = () => this.#nextGet;
       ops.freeNotifier = (s) => void log.push(`free ${s.data}`);
@@ -276,10 +281,10 @@ export class RealSide implements Side {
     if (spec.release) ops.release = (s) => void log.push(`release ${this.#label(s)}`);
     const [cfy, cy, ty] = spec.young;
     if (cfy !== undefined)
-      ops.clearFlushYoung = (s, a, b) => (log.push(`cfy ${this.#label(s)} ${a}-${b}`), cfy);
+      ops.clearFlushYoung = (s, a, b) => said(log, `cfy ${this.#label(s)} ${a}-${b}`, cfy);
     if (cy !== undefined)
-      ops.clearYoung = (s, a, b) => (log.push(`cy ${this.#label(s)} ${a}-${b}`), cy);
-    if (ty !== undefined) ops.testYoung = (s, a) => (log.push(`ty ${this.#label(s)} ${a}`), ty);
+      ops.clearYoung = (s, a, b) => said(log, `cy ${this.#label(s)} ${a}-${b}`, cy);
+    if (ty !== undefined) ops.testYoung = (s, a) => said(log, `ty ${this.#label(s)} ${a}`, ty);
     if (shared) ops.freeNotifier = (s) => void log.push(`free ${this.#label(s)}`);
     return ops;
   }
