@@ -30,6 +30,8 @@ export interface Disagreement {
 
 /** The result of one run. */
 export interface RunResult {
+  /** The real module's exact version. */
+  readonly version: string;
   readonly steps: number;
   readonly disagreement: Disagreement | null;
 }
@@ -94,13 +96,14 @@ export async function runDifferential(
     if (!same(a, b)) {
       const kind = classify(step.text, a, b);
       return {
+        version: real.core.version,
         steps: texts.length,
         disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind },
       };
     }
     step.after(a.answer);
   }
-  return { steps: texts.length, disagreement: null };
+  return { version: real.core.version, steps: texts.length, disagreement: null };
 }
 
 /** A disagreement as text, for failure messages and the run's report. */
