@@ -162,7 +162,10 @@ for (const series of ['6.1', '6.12']) {
       const log: string[] = [];
       c.register({ release: (s) => void log.push(`release ${s.name}`) }, { name: 'A' });
       c.insertInterval(0x5000, 0x1000, {
-        invalidate: (_s, r) => (log.push(`${r.event} ${r.start}-${r.end} ${r.blockable}`), true),
+        invalidate: (_s, r) => {
+          log.push(`${r.event} ${r.start}-${r.end} ${r.blockable}`);
+          return true;
+        },
       });
       c.release();
       assert.deepEqual(log, ['release 0-4294967295 true', 'release A']);
@@ -173,21 +176,23 @@ for (const series of ['6.1', '6.12']) {
     }, () => {
       const c = core(series);
       const asked: string[] = [];
+      const answer = (text: string, young: boolean) => () => {
+        asked.push(text);
+        return young;
+      };
       for (const [name, young] of [
         ['A', true],
-        ['B', false],
+        ['B', true],
+        ['C', false],
       ] as const) {
         c.register(
-          {
-            clearYoung: () => (asked.push(`cy ${name}`), young),
-            testYoung: () => (asked.push(`ty ${name}`), young),
-          },
+          { clearYoung: answer(`cy ${name}`, young), testYoung: answer(`ty ${name}`, young) },
           { name },
         );
       }
       assert.equal(c.clearYoung(0, 0x1000), true);
       assert.equal(c.testYoung(0), true);
-      assert.deepEqual(asked, ['cy B', 'cy A', 'ty B', 'ty A']);
+      assert.deepEqual(asked, ['cy C', 'cy B', 'cy A', 'ty C', 'ty B']);
     });
 
     it('a register inside an invalidation would sleep in mm_take_all_locks', { skip }, () => {
