@@ -301,13 +301,13 @@ export class RealKernelCore {
       throw new StateError(`${caller}: interval '${sub.name}' is removed already`);
   }
 
-  /** @internal `mmu_interval_read_begin` for a handle. */
+  /** `mmu_interval_read_begin` for an interval handle (its methods call this). */
   readBeginOf(sub: IntervalHandle): number {
     this.#ownInterval(sub, 'readBegin');
     return this.#call('readBegin', () => this.#x.dn_read_begin(sub.id)) >>> 0;
   }
 
-  /** @internal `mmu_interval_read_retry` / `_check_retry` for a handle. */
+  /** `mmu_interval_read_retry` / `_check_retry` for an interval handle (its methods call this). */
   readRetryOf(sub: IntervalHandle, seq: number, checked: boolean): boolean {
     this.#ownInterval(sub, 'readRetry');
     checkUlong(seq, 'readRetry: seq');
@@ -319,7 +319,7 @@ export class RealKernelCore {
     );
   }
 
-  /** @internal `mmu_interval_set_seq` for a handle. */
+  /** `mmu_interval_set_seq` for an interval handle (its methods call this). */
   setSeqOf(sub: IntervalHandle, seq: number): void {
     // From `invalidate`, which the kernel may still call while a remove waits.
     this.#ownInterval(sub, 'setSeq', true);
@@ -327,7 +327,7 @@ export class RealKernelCore {
     this.#call('setSeq', () => this.#x.dn_set_seq(sub.id, seq));
   }
 
-  /** @internal `mmu_interval_notifier_remove` for a handle. */
+  /** `mmu_interval_notifier_remove` for an interval handle (its methods call this). */
   removeOf(sub: IntervalHandle): void {
     this.#ownInterval(sub, 'remove');
     sub.removed = true;
