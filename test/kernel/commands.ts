@@ -56,18 +56,22 @@ export type Cmd =
       readonly which: 0 | 1 | 2;
       readonly page: number;
       readonly pages: number;
-    };
+    }
+  | { readonly op: 'tlbs'; readonly page: number; readonly pages: number };
 
 const PAGE = 0x1000;
 const PAGES = 12;
 
 const optBool = fc.option(fc.boolean(), { nil: undefined });
-const specArb: fc.Arbitrary<NotifierSpec> = fc.record({
-  start: fc.constantFrom<StartMode>('none', 'ok', 'ok', 'fail-nonblock', 'fail-always'),
-  end: fc.boolean(),
-  release: fc.boolean(),
-  young: fc.tuple(optBool, optBool, optBool),
-});
+const specArb: fc.Arbitrary<NotifierSpec> = fc
+  .record({
+    start: fc.constantFrom<StartMode>('none', 'ok', 'ok', 'fail-nonblock', 'fail-always'),
+    end: fc.boolean(),
+    release: fc.boolean(),
+    young: fc.tuple(optBool, optBool, optBool),
+    tlbs: fc.boolean(),
+  })
+  .map((s) => ({ ...s, tlbs: s.tlbs && s.start === 'none' && !s.end }));
 const page = fc.integer({ min: 0, max: PAGES - 1 });
 const pages = fc.integer({ min: 1, max: 4 });
 const pick = fc.nat(7);
@@ -119,6 +123,7 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
       pages,
     }),
   },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('tlbs' as const), page, pages }) },
 );
 
 /** A sequence of commands. */
@@ -280,6 +285,16 @@ export function resolve(m: CallerModel, c: Cmd): Step {
       return {
         text: `${names[c.which]} ${start.toString(16)}-${end.toString(16)}`,
         run: (s) => s.young(c.which, start, end),
+        after() {},
+      };
+    }
+    case 'tlbs': {
+      if (m.released) return SKIP;
+      const start = c.page * PAGE;
+      const end = (c.page + c.pages) * PAGE;
+      return {
+        text: `archInvalidateSecondaryTlbs ${start.toString(16)}-${end.toString(16)}`,
+        run: (s) => s.tlbs(start, end),
         after() {},
       };
     }

@@ -30,6 +30,7 @@ const FIX_WITNESS: Cmd[] = [
       end: false,
       release: false,
       young: [undefined, undefined, undefined],
+      tlbs: false,
     },
   },
   { op: 'insert', page: 0, pages: 1, mode: 'ok' },
@@ -62,7 +63,7 @@ describe('the TS semantics against the real kernel', () => {
             assert.fail(describeDisagreement(d, semantics, r.version));
           }
         }),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        { numRuns: RUNS, seed: SEED, includeErrorInReport: true },
       );
       const agree = kinds.get('agree') ?? 0;
       const seconds = (performance.now() - t0) / 1000;
@@ -90,6 +91,29 @@ describe('the TS semantics against the real kernel', () => {
     assert.equal(on61.steps, 4);
   });
 
+  it('finds 6.1 calling invalidate_range (our archInvalidateSecondaryTlbs) at every end', {
+    skip: skipWithout('6.1') || skipWithout('6.12'),
+  }, async () => {
+    const cmds: Cmd[] = [
+      {
+        op: 'register',
+        spec: {
+          start: 'none',
+          end: false,
+          release: false,
+          young: [undefined, undefined, undefined],
+          tlbs: true,
+        },
+      },
+      { op: 'start', page: 1, pages: 2, blockable: true, event: 'clear' },
+      { op: 'end' },
+    ];
+    const on61 = await runDifferential('kernel', '6.1', cmds);
+    assert.equal(on61.disagreement?.kind, 'secondary-tlbs-at-end');
+    assert.deepEqual(on61.disagreement.real.calls, ['tlbs n1 4096-12288']);
+    assert.equal((await runDifferential('kernel', '6.12', cmds)).disagreement, null);
+  });
+
   it('can disagree: current (exact pairing) is not the real 6.1', {
     skip: skipWithout('6.1'),
   }, async () => {
@@ -103,6 +127,7 @@ describe('the TS semantics against the real kernel', () => {
           end: true,
           release: false,
           young: [undefined, undefined, undefined],
+          tlbs: false,
         },
       },
       { op: 'start', page: 0, pages: 1, blockable: true, event: 'unmap' },

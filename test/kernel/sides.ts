@@ -38,6 +38,8 @@ export interface NotifierSpec {
   readonly release: boolean;
   /** Answers of clear_flush_young / clear_young / test_young; undefined: no such callback. */
   readonly young: readonly [boolean | undefined, boolean | undefined, boolean | undefined];
+  /** Has `archInvalidateSecondaryTlbs` (only without start and end: the kernel's rule). */
+  readonly tlbs: boolean;
 }
 
 /** A result a side gives for one call: a value, or the thread would sleep there. */
@@ -62,6 +64,7 @@ export interface Side {
   end(range: MmuNotifierRange): Promise<Answer>;
   release(): Promise<Answer>;
   young(which: 0 | 1 | 2, start: number, end: number): Promise<Answer>;
+  tlbs(start: number, end: number): Promise<Answer>;
   probe(): { readonly seq: number; readonly active: number };
 }
 
@@ -158,6 +161,8 @@ export class TsSide implements Side {
       ops.clearFlushYoung = (s, _m, a, b) => said(log, `cfy ${s.data} ${a}-${b}`, cfy);
     if (cy !== undefined) ops.clearYoung = (s, _m, a, b) => said(log, `cy ${s.data} ${a}-${b}`, cy);
     if (ty !== undefined) ops.testYoung = (s, _m, a) => said(log, `ty ${s.data} ${a}`, ty);
+    if (spec.tlbs)
+      ops.archInvalidateSecondaryTlbs = (s, _m, a, b) => void log.push(`tlbs ${s.data} ${a}-${b}`);
     if (shared) {
       ops.allocNotifier = () => this.#nextGet;
       ops.freeNotifier = (s) => void log.push(`free ${s.data}`);
@@ -229,6 +234,10 @@ export class TsSide implements Side {
     if (which === 1) return String(this.mm.clearYoung(start, end));
     return String(this.mm.testYoung(start));
   }
+  async tlbs(start: number, end: number): Promise<Answer> {
+    this.mm.archInvalidateSecondaryTlbs(start, end);
+    return 'ok';
+  }
   probe(): { seq: number; active: number } {
     return { seq: this.mm.invalidateSeq, active: this.mm.activeInvalidateRanges };
   }
@@ -285,6 +294,9 @@ export class RealSide implements Side {
     if (cy !== undefined)
       ops.clearYoung = (s, a, b) => said(log, `cy ${this.#label(s)} ${a}-${b}`, cy);
     if (ty !== undefined) ops.testYoung = (s, a) => said(log, `ty ${this.#label(s)} ${a}`, ty);
+    if (spec.tlbs)
+      ops.archInvalidateSecondaryTlbs = (s, a, b) =>
+        void log.push(`tlbs ${this.#label(s)} ${a}-${b}`);
     if (shared) ops.freeNotifier = (s) => void log.push(`free ${this.#label(s)}`);
     return ops;
   }
@@ -360,6 +372,9 @@ export class RealSide implements Side {
     if (which === 0) return real(() => this.core.clearFlushYoung(start, end));
     if (which === 1) return real(() => this.core.clearYoung(start, end));
     return real(() => this.core.testYoung(start));
+  }
+  tlbs(start: number, end: number): Promise<Answer> {
+    return real(() => this.core.archInvalidateSecondaryTlbs(start, end));
   }
   probe(): { seq: number; active: number } {
     return { seq: this.core.invalidateSeq, active: this.core.activeInvalidateRanges };
