@@ -11,7 +11,7 @@
  * 140 MB tarball takes ~10 s).
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -89,31 +89,32 @@ function stampOf(source: KernelSource, paths: readonly string[]): string {
 /**
  * Extracts `paths` (relative to the kernel tree; `*` wildcards allowed) from `source` into
  * `destDir` (the tree's root: `destDir/mm/mmu_notifier.c`). Does nothing when `destDir`
- * already holds exactly these paths from this tarball. Returns true when it extracted.
+ * already holds exactly these paths from this tarball. Resolves to true when it extracted.
+ * Several extractions may run at once (one xz process each).
  * @throws KernelSourceError when tar or xz fails (a path missing from the tarball included).
  */
-export function extractFiles(
+export async function extractFiles(
   source: KernelSource,
   paths: readonly string[],
   destDir: string,
-): boolean {
+): Promise<boolean> {
   const stampFile = join(destDir, '.stamp');
   const stamp = stampOf(source, paths);
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return false;
   mkdirSync(destDir, { recursive: true });
   const members = paths.map((p) => `${source.top}/${p}`);
-  try {
-    execFileSync(
-      'tar',
-      ['-xJf', source.tarball, '-C', destDir, '--strip-components=1', '--wildcards', ...members],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim() ?? String(error);
-    throw new KernelSourceError(
-      `extracting ${paths.join(', ')} from ${source.tarball} failed: ${stderr}`,
-    );
-  }
+  const args = ['-xJf', source.tarball, '-C', destDir, '--strip-components=1', '--wildcards'];
+  await new Promise<void>((resolve, reject) => {
+    execFile('tar', [...args, ...members], (error, _stdout, stderr) => {
+      if (error === null) return resolve();
+      const why = stderr.trim() || error.message;
+      reject(
+        new KernelSourceError(
+          `extracting ${paths.join(', ')} from ${source.tarball} failed: ${why}`,
+        ),
+      );
+    });
+  });
   writeFileSync(stampFile, stamp);
   return true;
 }
