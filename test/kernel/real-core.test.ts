@@ -1,5 +1,5 @@
 /**
- * Goal: `RealKernelCore` runs the real `mm/mmu_notifier.c` of each built Debian version:
+ * Goal: `RealKernelCore` (through the package root) runs the real `mm/mmu_notifier.c` of each built Debian version:
  * callbacks in the kernel's order with the kernel's arguments, WARN_ON / BUG_ON reported with
  * the kernel's file and line (checked against the extracted source), waits that cannot
  * complete reported as would-sleep with the module left usable, and the private state read
@@ -12,16 +12,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { EAGAIN, type MmuNotifierRange } from '../../src/core/range.ts';
 import {
+  availableKernelModules,
+  EAGAIN,
   KernelBugError,
+  type KernelDiagnostic,
   KernelModuleMissingError,
   KernelWouldSleepError,
+  type MmuNotifierRange,
+  RealKernelCore,
   StateError,
-} from '../../src/errors.ts';
-import { availableKernelModules } from '../../src/kernel/module.ts';
-import { RealKernelCore } from '../../src/kernel/real-core.ts';
-import type { KernelDiagnostic } from '../../src/kernel/types.ts';
+} from '../../src/index.ts';
 import { skipWithout } from './versions.ts';
 
 const range = (start: number, end: number, blockable: boolean): MmuNotifierRange => ({
