@@ -7,7 +7,9 @@
 
 import type { Semantics } from '../../src/core/range.ts';
 import { CallerModel, type Cmd, resolve } from './commands.ts';
-import { RealSide, type Side, TsSide } from './sides.ts';
+import { RealSide } from './real-side.ts';
+import type { Side } from './sides.ts';
+import { TsSide } from './ts-side.ts';
 import type { DifferenceClass } from './versions.ts';
 
 /** What one side showed after one step. */
