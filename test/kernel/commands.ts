@@ -100,8 +100,8 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('remove' as const), pick }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('readBegin' as const), pick }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('readRetry' as const), pick }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('readBegin' as const), pick }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('readRetry' as const), pick }) },
   {
     weight: 6,
     arbitrary: fc.record({

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { availableKernelModules } from '../../src/kernel/module.ts';
 import { type Cmd, sequenceArb } from './commands.ts';
-import { describeDisagreement, runDifferential } from './differential.ts';
+import { describeDisagreement, FEATURES, runDifferential } from './differential.ts';
 import { EXPECTED_DIFFERENCES, SEMANTICS_FOR_SERIES, skipWithout } from './versions.ts';
 
 const RUNS = Number(process.env['MMU_NOTIFIER_DIFF_RUNS'] ?? 10_000);
@@ -53,11 +53,13 @@ describe('the TS semantics against the real kernel', () => {
       const t0 = performance.now();
       const kinds = new Map<string, number>();
       let steps = 0;
+      const reached = new Map<string, number>();
       let version = series;
       await fc.assert(
         fc.asyncProperty(sequenceArb, async (cmds) => {
           const r = await runDifferential(semantics, series, cmds);
           steps += r.steps;
+          for (const f of r.features) reached.set(f, (reached.get(f) ?? 0) + 1);
           version = r.version;
           const d = r.disagreement;
           const kind = d?.kind ?? 'agree';
@@ -76,6 +78,12 @@ describe('the TS semantics against the real kernel', () => {
         `agreement ${agree}/${RUNS} (${((100 * agree) / RUNS).toFixed(2)}%), known differences: ${known}; ` +
         `${seconds.toFixed(1)} s, seed ${SEED}`;
       t.diagnostic(line);
+      t.diagnostic(
+        `sequences reaching: ${FEATURES.map((f) => `${f} ${reached.get(f) ?? 0}`).join(', ')}`,
+      );
+      if (RUNS >= 1000) {
+        for (const f of FEATURES) assert.ok((reached.get(f) ?? 0) > 0, `no sequence reached ${f}`);
+      }
       if (RUNS >= 1000)
         for (const k of expected)
           assert.ok((kinds.get(k) ?? 0) > 0, `${k} not found in ${RUNS} runs`);

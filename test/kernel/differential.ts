@@ -5,10 +5,10 @@
  * The first disagreement ends the run; the classifier names the known classes.
  */
 
-import type { Semantics } from '../../src/core/range.ts';
+import { EAGAIN, type Semantics } from '../../src/core/range.ts';
 import { CallerModel, type Cmd, resolve } from './commands.ts';
 import { RealSide } from './real-side.ts';
-import type { Side } from './sides.ts';
+import { type Side, SLEEPS } from './sides.ts';
 import { TsSide } from './ts-side.ts';
 import type { DifferenceClass } from './versions.ts';
 
@@ -31,7 +31,45 @@ export interface Disagreement {
 }
 
 /** The result of one run. */
+/** What an agreed step exercised; the test demands each is reached (see FEATURES). */
+export type Feature =
+  | 'would-sleep'
+  | 'warn'
+  | 'deferred'
+  | 'nested'
+  | 'eagain'
+  | 'release'
+  | 'retry-true'
+  | 'free';
+
+/** Every {@link Feature}. */
+export const FEATURES: readonly Feature[] = [
+  'would-sleep',
+  'warn',
+  'deferred',
+  'nested',
+  'eagain',
+  'release',
+  'retry-true',
+  'free',
+];
+
+function featuresOf(text: string, o: Observation, deferred: number, open: number): Feature[] {
+  const f: Feature[] = [];
+  if (o.answer === SLEEPS) f.push('would-sleep');
+  if (o.warns.length > 0) f.push('warn');
+  if (deferred > 0) f.push('deferred');
+  if (open >= 2) f.push('nested');
+  if (o.answer === String(EAGAIN)) f.push('eagain');
+  if (text === 'release') f.push('release');
+  if (text.startsWith('readRetry') && o.answer === 'true') f.push('retry-true');
+  if (o.calls.some((c) => c.startsWith('free '))) f.push('free');
+  return f;
+}
+
 export interface RunResult {
+  /** The features the agreed steps exercised. */
+  readonly features: ReadonlySet<Feature>;
   /** The real module's exact version. */
   readonly version: string;
   readonly steps: number;
@@ -108,6 +146,7 @@ export async function runDifferential(
   const ts = new TsSide(semantics);
   const real = new RealSide(series);
   const texts: string[] = [];
+  const features = new Set<Feature>();
   for (const cmd of cmds) {
     const step = resolve(model, cmd);
     if (step.text === '-') continue;
@@ -117,14 +156,18 @@ export async function runDifferential(
     if (!same(a, b)) {
       const kind = classify(step.text, a, b);
       return {
+        features,
         version: real.core.version,
         steps: texts.length,
         disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind },
       };
     }
     step.after(a.answer);
+    for (const f of featuresOf(step.text, a, real.core.deferredCount, model.open.length)) {
+      features.add(f);
+    }
   }
-  return { version: real.core.version, steps: texts.length, disagreement: null };
+  return { features, version: real.core.version, steps: texts.length, disagreement: null };
 }
 
 /** A disagreement as text, for failure messages and the run's report. */
