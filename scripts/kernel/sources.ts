@@ -11,7 +11,7 @@
  * 140 MB tarball takes ~10 s).
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,6 +25,11 @@ export const KERNEL_APT_COMMAND = 'apt-get install clang lld linux-source-6.1 li
 export interface KernelSource {
   /** The package's series, from the file name: `6.1`, `6.12`. */
   readonly series: string;
+  /**
+   * The package's version as its name gives it (the same as `series`); the exact
+   * `VERSION.PATCHLEVEL.SUBLEVEL` is in the tree's Makefile ({@link readKernelVersion}).
+   */
+  readonly version: string;
   /** The tarball's path. */
   readonly tarball: string;
   /** The top directory inside the tarball (`linux-source-6.1`). */
@@ -57,6 +62,7 @@ export function findKernelSources(dir: string = KERNEL_SOURCE_DIR): KernelSource
     const st = statSync(tarball);
     found.push({
       series,
+      version: series,
       tarball,
       top: `linux-source-${series}`,
       size: st.size,
@@ -75,6 +81,14 @@ export function compareVersions(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+function tarArgs(source: KernelSource, destDir: string): string[] {
+  return ['-xJf', source.tarball, '-C', destDir, '--strip-components=1', '--wildcards'];
+}
+
+function members(source: KernelSource, paths: readonly string[]): string[] {
+  return paths.map((p) => `${source.top}/${p}`);
 }
 
 function stampOf(source: KernelSource, paths: readonly string[]): string {
@@ -102,19 +116,45 @@ export async function extractFiles(
   const stamp = stampOf(source, paths);
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return false;
   mkdirSync(destDir, { recursive: true });
-  const members = paths.map((p) => `${source.top}/${p}`);
-  const args = ['-xJf', source.tarball, '-C', destDir, '--strip-components=1', '--wildcards'];
   await new Promise<void>((resolve, reject) => {
-    execFile('tar', [...args, ...members], (error, _stdout, stderr) => {
-      if (error === null) return resolve();
-      const why = stderr.trim() || error.message;
-      reject(
-        new KernelSourceError(
-          `extracting ${paths.join(', ')} from ${source.tarball} failed: ${why}`,
-        ),
-      );
-    });
+    execFile(
+      'tar',
+      [...tarArgs(source, destDir), ...members(source, paths)],
+      (error, _stdout, stderr) => {
+        if (error === null) return resolve();
+        const why = stderr.trim() || error.message;
+        reject(
+          new KernelSourceError(
+            `extracting ${paths.join(', ')} from ${source.tarball} failed: ${why}`,
+          ),
+        );
+      },
+    );
   });
+  writeFileSync(stampFile, stamp);
+  return true;
+}
+
+/** {@link extractFiles}, blocking: for scripts that extract one tarball. */
+export function extractFilesSync(
+  source: KernelSource,
+  paths: readonly string[],
+  destDir: string,
+): boolean {
+  const stampFile = join(destDir, '.stamp');
+  const stamp = stampOf(source, paths);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return false;
+  mkdirSync(destDir, { recursive: true });
+  try {
+    execFileSync('tar', [...tarArgs(source, destDir), ...members(source, paths)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (error) {
+    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
+    throw new KernelSourceError(
+      `extracting ${paths.join(', ')} from ${source.tarball} failed: ${why}`,
+    );
+  }
   writeFileSync(stampFile, stamp);
   return true;
 }

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import {
   compareVersions,
   extractFiles,
+  extractFilesSync,
   findKernelSources,
   KernelSourceError,
   readKernelVersion,
@@ -49,10 +50,10 @@ describe('kernel sources', () => {
     writeFileSync(join(dir, 'usr-src', 'linux-headers-9.9.tar.xz'), '');
     const found = findKernelSources(join(dir, 'usr-src'));
     assert.deepEqual(
-      found.map((s) => [s.series, s.top]),
+      found.map((s) => [s.series, s.version, s.top]),
       [
-        ['9.9', 'linux-source-9.9'],
-        ['9.10', 'linux-source-9.10'],
+        ['9.9', '9.9', 'linux-source-9.9'],
+        ['9.10', '9.10', 'linux-source-9.10'],
       ],
     );
     assert.deepEqual(findKernelSources(join(dir, 'nowhere')), []);
@@ -70,6 +71,9 @@ describe('kernel sources', () => {
     utimesSync(source.tarball, new Date(), new Date(Date.now() + 5000));
     const touched = findKernelSources(join(dir, 'usr-src')).find((s) => s.series === '9.9')!;
     assert.equal(await extractFiles(touched, ['Makefile', 'mm/*.c'], dest), true);
+    assert.equal(extractFilesSync(touched, ['Makefile', 'mm/*.c'], dest), false);
+    assert.equal(extractFilesSync(touched, ['lib/b.c'], join(dir, 'tree3')), true);
+    assert.equal(readFileSync(join(dir, 'tree3', 'lib', 'b.c'), 'utf8'), 'int b;\n');
   });
 
   it('a path missing from the tarball is a KernelSourceError naming the apt command', async () => {
