@@ -20,6 +20,7 @@ import {
   KernelModuleMissingError,
   KernelWouldSleepError,
   type MmuNotifierRange,
+  OverflowError,
   RealKernelCore,
   StateError,
 } from '../../src/index.ts';
@@ -217,6 +218,29 @@ for (const series of ['6.1', '6.12']) {
       assert.match(sourceLine(series, diags.at(-1)!.file, diags.at(-1)!.line), /BUG_ON/);
       assert.equal(c.dead, true);
       assert.throws(() => c.synchronize(), StateError);
+    });
+
+    it('an unregister from inside a callback would sleep in synchronize_srcu: the module dies', {
+      skip,
+    }, () => {
+      const c = core(series);
+      const self: { sub?: ReturnType<RealKernelCore['register']> } = {};
+      self.sub = c.register({ invalidateRangeStart: () => c.unregister(self.sub!) });
+      assert.throws(
+        () => c.invalidateRangeStart(range(0, 0x1000, true)),
+        (e: unknown) => {
+          assert.ok(e instanceof KernelWouldSleepError);
+          assert.match(e.message, /synchronize_srcu/);
+          return true;
+        },
+      );
+      assert.equal(c.dead, true);
+    });
+
+    it("a zero-length interval is the kernel's -EOVERFLOW", { skip }, () => {
+      const c = core(series);
+      assert.throws(() => c.insertInterval(0x1000, 0, { invalidate: () => true }), OverflowError);
+      assert.equal(c.hasItree, true); // the register(NULL) before the check already ran
     });
 
     it('a callback that throws reaches the caller and leaves the module dead', { skip }, () => {
