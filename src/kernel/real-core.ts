@@ -226,6 +226,7 @@ export class RealKernelCore {
       range.end,
       MMU_NOTIFY_EVENTS.indexOf(range.event),
     );
+    if (ptr === 0) throw new StateError(`${caller}: the module is out of memory (kzalloc failed)`);
     this.#byPtr.set(ptr, range);
     return ptr;
   }

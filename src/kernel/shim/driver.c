@@ -177,7 +177,10 @@ DN_EXPORT(dn_unregister) int dn_unregister(int id)
 	struct dn_notifier *n = id > 0 && id < DN_IDS ? dn_notifiers[id] : NULL;
 	if (!n) return -EINVAL;
 	mmu_notifier_unregister(&n->mn, &dn_mm);
+	/* Once unregister returns no callback of it runs: the caller may free it. */
 	dn_notifiers[id] = NULL;
+	kfree(n->mn.ops);
+	kfree(n);
 	return 0;
 }
 
