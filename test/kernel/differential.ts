@@ -7,6 +7,7 @@
 
 import { EAGAIN, type Semantics } from '../../src/core/range.ts';
 import { CallerModel, type Cmd, resolve } from './commands.ts';
+import { pairingRows } from './pairing-rows.ts';
 import { RealSide } from './real-side.ts';
 import { type Side, SLEEPS } from './sides.ts';
 import { TsSide } from './ts-side.ts';
@@ -28,6 +29,8 @@ export interface Disagreement {
   readonly ts: Observation;
   readonly real: Observation;
   readonly kind: DifferenceClass | 'unknown';
+  /** Every class that explains the step (several rows may; [] when unknown). */
+  readonly rows: readonly DifferenceClass[];
 }
 
 /** The result of one run. */
@@ -95,27 +98,38 @@ function same(a: Observation, b: Observation): boolean {
 }
 
 /**
+ * The classes that explain a step's difference ([] when none does): the version differences
+ * of `kernel`, or for `current` the rows of docs/semantics.md (`pairing-rows.ts`).
+ */
+function classify(
+  semantics: Semantics,
+  text: string,
+  ts: Observation,
+  real: Observation,
+): DifferenceClass[] {
+  if (isTlbsAtEnd(text, ts, real)) return ['secondary-tlbs-at-end'];
+  if (semantics === 'current') return pairingRows(text, ts, real);
+  return isItreeEndFix(text, ts, real) ? ['nonblock-list-failure-ends-itree'] : [];
+}
+
+/**
  * The stable fix in 6.12.118: a non-blockable start whose list part failed also ends the
  * interval part (`mn_itree_inv_end`): same answer, calls and WARNs; one active range fewer;
  * the seq made even if that was the last one.
  */
-function classify(text: string, ts: Observation, real: Observation): DifferenceClass | 'unknown' {
-  if (isTlbsAtEnd(text, ts, real)) return 'secondary-tlbs-at-end';
+function isItreeEndFix(text: string, ts: Observation, real: Observation): boolean {
   const sameSurface =
     ts.answer === real.answer &&
     JSON.stringify(ts.calls) === JSON.stringify(real.calls) &&
     JSON.stringify(ts.warns) === JSON.stringify(real.warns);
-  if (
+  return (
     text.startsWith('start ') &&
     text.endsWith(' nb') &&
     ts.answer !== '0' &&
     sameSurface &&
     real.active === (ts.active - 1) >>> 0 &&
     (real.seq === ts.seq || real.seq === ts.seq + 1)
-  ) {
-    return 'nonblock-list-failure-ends-itree';
-  }
-  return 'unknown';
+  );
 }
 
 /**
@@ -154,12 +168,13 @@ export async function runDifferential(
     const a = await observe(ts, step.run);
     const b = await observe(real, step.run);
     if (!same(a, b)) {
-      const kind = classify(step.text, a, b);
+      const rows = classify(semantics, step.text, a, b);
+      const kind = rows[0] ?? 'unknown';
       return {
         features,
         version: real.core.version,
         steps: texts.length,
-        disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind },
+        disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind, rows },
       };
     }
     step.after(a.answer);
