@@ -55,11 +55,22 @@ interface ManifestEntry {
   readonly bytes: number;
 }
 
-/** The modules `npm run kernel` built, oldest series first; [] when none is built. */
+/**
+ * The modules `npm run kernel` built, oldest series first; [] when none is built.
+ * @throws KernelModuleMissingError when the manifest exists but cannot be read.
+ */
 export function availableKernelModules(cacheDir: string = defaultCacheDir()): KernelModuleInfo[] {
   const file = join(cacheDir, 'manifest.json');
   if (!existsSync(file)) return [];
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { modules?: ManifestEntry[] };
+  let manifest: { modules?: ManifestEntry[] };
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as { modules?: ManifestEntry[] };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new KernelModuleMissingError(
+      `${file} is unreadable (${why}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
+    );
+  }
   const out: KernelModuleInfo[] = [];
   for (const m of manifest.modules ?? []) {
     const path = join(cacheDir, m.wasm);

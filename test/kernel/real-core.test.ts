@@ -9,7 +9,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -53,6 +54,22 @@ it('a version that is not built is a KernelModuleMissingError naming npm run ker
     () => new RealKernelCore('2.4'),
     (e: unknown) => e instanceof KernelModuleMissingError && /npm run kernel/.test(e.message),
   );
+});
+
+it('an unreadable manifest is a KernelModuleMissingError naming npm run kernel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmu-kernel-cache-'));
+  try {
+    writeFileSync(join(dir, 'manifest.json'), '{ not json');
+    assert.throws(
+      () => availableKernelModules(dir),
+      (e: unknown) => e instanceof KernelModuleMissingError && /npm run kernel/.test(e.message),
+    );
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 1, modules: [] }));
+    assert.deepEqual(availableKernelModules(dir), []);
+    assert.throws(() => new RealKernelCore('6.1', { cacheDir: dir }), KernelModuleMissingError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 for (const series of ['6.1', '6.12']) {
