@@ -10,8 +10,9 @@
  * of the kernel's ops tables is a trampoline to a host import taking that id. Exports are
  * prefixed dn_ (driver), probes dn_probe_.
  *
- * Ownership: a dn_notifier / dn_interval is allocated here and freed here (kfree on
- * unregister's return, on free_notifier after a put, on an interval's remove).
+ * Ownership: a dn_notifier is allocated here and freed here (when unregister returns, or
+ * by free_notifier after the last put's grace period); a dn_interval is never freed (a
+ * remove that would sleep leaves it on the deferred list; ids are never reused).
  */
 #include <linux/mmu_notifier.h>
 #include "mm/mmu_notifier.c"
