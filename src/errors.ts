@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'ERELEASED'
   | 'EOUTSIDE'
   | 'ESETUP'
+  | 'ENOKERNEL'
+  | 'ESLEEP'
+  | 'EBUG'
   | 'EINTERNAL';
 
 /** Base class of every error the library throws on purpose. */
@@ -86,6 +89,51 @@ export class ReleasedError extends MmuNotifierError {
 export class ScenarioSetupError extends MmuNotifierError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ESETUP', message, options);
+  }
+}
+
+/**
+ * The real kernel module of a version is not built (`npm run kernel` builds it from Debian's
+ * `linux-source-<v>` package), or cannot be loaded.
+ */
+export class KernelModuleMissingError extends MmuNotifierError {
+  constructor(message: string) {
+    super('ENOKERNEL', message);
+  }
+}
+
+/** Where the real kernel code reported something: its file and line (`mm/mmu_notifier.c:201`). */
+export interface KernelSite {
+  /** The kernel source file, relative to the tree (`mm/mmu_notifier.c`). */
+  readonly file: string;
+  /** The line in that file. */
+  readonly line: number;
+  /** The condition or the wait, as written in the source. */
+  readonly condition: string;
+}
+
+/**
+ * The real kernel code reached a wait whose condition is false (`wait_event` in
+ * `mmu_interval_read_begin` / `mmu_interval_notifier_remove`, `synchronize_srcu` inside a read
+ * section, `mm_take_all_locks` inside an invalidation): with one thread it can never be woken.
+ * The call stopped there; the module stays usable (see `RealKernelCore`).
+ */
+export class KernelWouldSleepError extends MmuNotifierError {
+  /** The wait's site. */
+  readonly site: KernelSite;
+  constructor(message: string, site: KernelSite) {
+    super('ESLEEP', message);
+    this.site = site;
+  }
+}
+
+/** The real kernel code hit a `BUG_ON` (it would oops); the module is dead after it. */
+export class KernelBugError extends MmuNotifierError {
+  /** The BUG_ON's site. */
+  readonly site: KernelSite;
+  constructor(message: string, site: KernelSite) {
+    super('EBUG', message);
+    this.site = site;
   }
 }
 

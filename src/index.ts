@@ -44,10 +44,13 @@ export type {
 export type { MmuNotifierRange, MmuNotifyEvent, Semantics } from './core/range.ts';
 export { ADDRESS_END, describeRange, EAGAIN, MMU_NOTIFY_EVENTS, SEMANTICS } from './core/range.ts';
 // Errors.
-export type { ErrorCode } from './errors.ts';
+export type { ErrorCode, KernelSite } from './errors.ts';
 export {
   InternalError,
   InvalidArgumentError,
+  KernelBugError,
+  KernelModuleMissingError,
+  KernelWouldSleepError,
   LockStateError,
   MmuNotifierError,
   OverflowError,
@@ -56,6 +59,24 @@ export {
   SleepInAtomicError,
   StateError,
 } from './errors.ts';
+// The real kernel: Debian's mm/mmu_notifier.c compiled to WebAssembly by `npm run kernel`.
+export type { KernelModule, KernelModuleInfo } from './kernel/module.ts';
+export {
+  availableKernelModules,
+  KERNEL_APT_COMMAND,
+  KERNEL_BUILD_COMMAND,
+  loadKernelModule,
+} from './kernel/module.ts';
+export { RealKernelCore } from './kernel/real-core.ts';
+export type {
+  KernelDiagnostic,
+  RealInterval,
+  RealIntervalOps,
+  RealKernelCoreLike,
+  RealKernelCoreOptions,
+  RealNotifier,
+  RealNotifierOps,
+} from './kernel/types.ts';
 // model
 export { EBUSY, EFAULT, EINVAL, ENOENT, EPERM } from './model/errno.ts';
 export type { HmmPfn, HmmRange } from './model/hmm.ts';

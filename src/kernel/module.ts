@@ -1,0 +1,112 @@
+/**
+ * The built real-kernel modules: `npm run kernel` compiles each installed Debian
+ * `linux-source-<series>` package's `mm/mmu_notifier.c` (with `lib/rbtree.c`,
+ * `lib/interval_tree.c` and the project's shims in `src/kernel/shim/`) to one WebAssembly
+ * module and lists them in `.cache/kernel/manifest.json`. This module finds and compiles
+ * them (once per process per file); {@link RealKernelCore} instantiates one per address space.
+ *
+ * The cache directory is, in order: the `cacheDir` argument, `$MMU_NOTIFIER_KERNEL_CACHE`,
+ * or `.cache/kernel` in the first directory above this file that holds a `package.json`.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KernelModuleMissingError } from '../errors.ts';
+
+/** The command that builds the modules. */
+export const KERNEL_BUILD_COMMAND = 'npm run kernel';
+/** The apt command that installs what the build needs. */
+export const KERNEL_APT_COMMAND = 'apt-get install clang lld linux-source-6.1 linux-source-6.12';
+
+/** One built module, as the manifest lists it. */
+export interface KernelModuleInfo {
+  /** The package series (`6.1`, `6.12`). */
+  readonly series: string;
+  /** The exact version, from the tarball's Makefile (`6.12.118`). */
+  readonly version: string;
+  /** The module's absolute path. */
+  readonly path: string;
+  /** The module's size in bytes. */
+  readonly bytes: number;
+}
+
+/** A loaded module: its info and the compiled `WebAssembly.Module`. */
+export interface KernelModule extends KernelModuleInfo {
+  /** Compiled once; instantiated once per address space. */
+  readonly module: WebAssembly.Module;
+}
+
+function defaultCacheDir(): string {
+  const env = process.env['MMU_NOTIFIER_KERNEL_CACHE'];
+  if (env !== undefined && env !== '') return env;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, '.cache', 'kernel');
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), '.cache', 'kernel');
+}
+
+interface ManifestEntry {
+  readonly series: string;
+  readonly version: string;
+  readonly wasm: string;
+  readonly bytes: number;
+}
+
+/**
+ * The modules `npm run kernel` built, oldest series first; [] when none is built.
+ * @throws KernelModuleMissingError when the manifest exists but cannot be read.
+ */
+export function availableKernelModules(cacheDir: string = defaultCacheDir()): KernelModuleInfo[] {
+  const file = join(cacheDir, 'manifest.json');
+  if (!existsSync(file)) return [];
+  let manifest: { modules?: ManifestEntry[] };
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as { modules?: ManifestEntry[] };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new KernelModuleMissingError(
+      `${file} is unreadable (${why}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
+    );
+  }
+  const out: KernelModuleInfo[] = [];
+  for (const m of manifest.modules ?? []) {
+    const path = join(cacheDir, m.wasm);
+    if (existsSync(path)) out.push({ series: m.series, version: m.version, path, bytes: m.bytes });
+  }
+  return out;
+}
+
+const compiled = new Map<string, KernelModule>();
+
+/**
+ * The module of `series` (`6.1`, `6.12`) or of an exact `version` (`6.12.118`), compiled.
+ * @throws KernelModuleMissingError naming `npm run kernel` when it is not built.
+ */
+export function loadKernelModule(seriesOrVersion: string, cacheDir?: string): KernelModule {
+  const infos = availableKernelModules(cacheDir);
+  const info = infos.find((m) => m.series === seriesOrVersion || m.version === seriesOrVersion);
+  if (info === undefined) {
+    const have = infos.map((m) => m.version).join(', ') || 'none';
+    throw new KernelModuleMissingError(
+      `no real kernel module for ${seriesOrVersion} (built: ${have}); run \`${KERNEL_BUILD_COMMAND}\` ` +
+        `after \`${KERNEL_APT_COMMAND}\``,
+    );
+  }
+  const cached = compiled.get(info.path);
+  if (cached !== undefined) return cached;
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(readFileSync(info.path));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new KernelModuleMissingError(
+      `${info.path} does not load (${why}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
+    );
+  }
+  const loaded = { ...info, module };
+  compiled.set(info.path, loaded);
+  return loaded;
+}

@@ -1,0 +1,2 @@
+/* MIT, mmu-notifier: see ../kshim.h */
+#include <kshim.h>

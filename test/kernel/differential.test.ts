@@ -1,0 +1,200 @@
+/**
+ * Goal: each TS semantics agrees with the real kernel version it is held to
+ * (`versions.ts`: series -> semantics), step by step, on command sequences one kernel thread
+ * may issue; every disagreement is a known, classified one listed for that pair. Method:
+ * fast-check sequences (`commands.ts`) run on `AddressSpace` and on `RealKernelCore`
+ * (`differential.ts`), compared after every step: answer, callbacks with arguments in order,
+ * WARN classes, would-sleep points, `invalidate_seq`, `active_invalidate_ranges`. Prints
+ * sequences, steps, agreement and time per version.
+ *
+ * `current` (ours) is also run against each version: every difference must be a row of
+ * docs/semantics.md marked as ours, and the failure message says which (`pairing-rows.ts`).
+ *
+ * Runs: `MMU_NOTIFIER_DIFF_RUNS` (default 10,000 per version; `current`:
+ * `MMU_NOTIFIER_DIFF_CURRENT_RUNS`, default 2,000), seed
+ * `MMU_NOTIFIER_DIFF_SEED` (default fixed). Skipped visibly when a module is not built.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import fc from 'fast-check';
+import type { Semantics } from '../../src/core/range.ts';
+import { availableKernelModules } from '../../src/kernel/module.ts';
+import { type Cmd, sequenceArb } from './commands.ts';
+import { describeDisagreement, FEATURES, runDifferential } from './differential.ts';
+import {
+  type DifferenceClass,
+  EXPECTED_DIFFERENCES,
+  SEMANTICS_FOR_SERIES,
+  skipWithout,
+} from './versions.ts';
+
+const RUNS = Number(process.env['MMU_NOTIFIER_DIFF_RUNS'] ?? 10_000);
+/** `current` vs the real code: every difference must be a row of docs/semantics.md. */
+const CURRENT_RUNS = Number(process.env['MMU_NOTIFIER_DIFF_CURRENT_RUNS'] ?? 2_000);
+const SEED = Number(process.env['MMU_NOTIFIER_DIFF_SEED'] ?? 20_261_207);
+
+/** The stable fix's witness: a failing non-blockable list start with an interval present. */
+const FIX_WITNESS: Cmd[] = [
+  {
+    op: 'register',
+    spec: {
+      start: 'fail-nonblock',
+      end: false,
+      release: false,
+      young: [undefined, undefined, undefined],
+      tlbs: false,
+    },
+  },
+  { op: 'insert', page: 0, pages: 1, mode: 'ok' },
+  { op: 'start', page: 0, pages: 1, blockable: false, event: 'unmap' },
+  { op: 'readBegin', pick: 0 },
+];
+
+interface PairStats {
+  readonly version: string;
+  readonly steps: number;
+  readonly kinds: ReadonlyMap<string, number>;
+  readonly reached: ReadonlyMap<string, number>;
+}
+
+/** Runs `runs` sequences on `semantics` and real `series`; fails on an unexpected difference. */
+async function runPair(
+  semantics: Semantics,
+  series: string,
+  runs: number,
+  expected: readonly DifferenceClass[],
+): Promise<PairStats> {
+  const kinds = new Map<string, number>();
+  const reached = new Map<string, number>();
+  let steps = 0;
+  let version = series;
+  await fc.assert(
+    fc.asyncProperty(sequenceArb, async (cmds) => {
+      const r = await runDifferential(semantics, series, cmds);
+      steps += r.steps;
+      version = r.version;
+      for (const f of r.features) reached.set(f, (reached.get(f) ?? 0) + 1);
+      const d = r.disagreement;
+      const rows = d === null ? ['agree'] : d.rows.length === 0 ? ['unknown'] : d.rows;
+      for (const k of rows) kinds.set(k, (kinds.get(k) ?? 0) + 1);
+      if (d !== null && (d.rows.length === 0 || !d.rows.every((k) => expected.includes(k)))) {
+        assert.fail(describeDisagreement(d, semantics, r.version));
+      }
+    }),
+    { numRuns: runs, seed: SEED, includeErrorInReport: true },
+  );
+  return { version, steps, kinds, reached };
+}
+
+/** The report line of a pair, and the checks on what it found and reached. */
+function reportPair(
+  t: TestContext,
+  semantics: Semantics,
+  runs: number,
+  expected: readonly DifferenceClass[],
+  stats: PairStats,
+  seconds: number,
+): void {
+  const { kinds, reached } = stats;
+  const agree = kinds.get('agree') ?? 0;
+  const known = expected.map((k) => `${k} ${kinds.get(k) ?? 0}`).join(', ') || 'none';
+  t.diagnostic(
+    `differential: ${semantics} vs real ${stats.version}: ${runs} sequences, ${stats.steps} steps, ` +
+      `agreement ${agree}/${runs} (${((100 * agree) / runs).toFixed(2)}%), known differences: ${known}; ` +
+      `${seconds.toFixed(1)} s, seed ${SEED}`,
+  );
+  t.diagnostic(
+    `sequences reaching: ${FEATURES.map((f) => `${f} ${reached.get(f) ?? 0}`).join(', ')}`,
+  );
+  if (runs >= 1000) {
+    for (const f of FEATURES) assert.ok((reached.get(f) ?? 0) > 0, `no sequence reached ${f}`);
+    for (const k of expected) assert.ok((kinds.get(k) ?? 0) > 0, `${k} not found in ${runs} runs`);
+  }
+  if (expected.length === 0) assert.equal(agree, runs);
+}
+
+describe('the TS semantics against the real kernel', () => {
+  // Every series of the table (skipped visibly when not built), and any other one built
+  // (skipped visibly until versions.ts names the semantics it is held to).
+  const built = availableKernelModules().map((m) => m.series);
+  for (const series of [...new Set([...Object.keys(SEMANTICS_FOR_SERIES), ...built])]) {
+    const listed = SEMANTICS_FOR_SERIES[series];
+    const skip =
+      listed === undefined
+        ? `real ${series} is built but test/kernel/versions.ts names no semantics for it`
+        : skipWithout(series);
+    const pairs: [Semantics, number][] = [
+      [listed ?? 'kernel', RUNS],
+      ['current', CURRENT_RUNS],
+    ];
+    for (const [semantics, runs] of pairs) {
+      const expected = EXPECTED_DIFFERENCES[`${semantics}@${series}`] ?? [];
+      const what = expected.length === 0 ? '100% agreement' : 'only listed differences';
+      it(`${semantics} vs real ${series}: ${runs} sequences, ${what}`, { skip }, async (t) => {
+        const t0 = performance.now();
+        const stats = await runPair(semantics, series, runs, expected);
+        reportPair(t, semantics, runs, expected, stats, (performance.now() - t0) / 1000);
+      });
+    }
+  }
+
+  it('finds the stable fix in 6.12.118 that the v6.17 reading (kernel) lacks; 6.1 has the flaw', {
+    skip: skipWithout('6.12') || skipWithout('6.1'),
+  }, async () => {
+    const on612 = await runDifferential('kernel', '6.12', FIX_WITNESS);
+    assert.equal(on612.disagreement?.kind, 'nonblock-list-failure-ends-itree');
+    assert.deepEqual([on612.disagreement.ts.active, on612.disagreement.real.active], [1, 0]);
+    const on61 = await runDifferential('kernel', '6.1', FIX_WITNESS);
+    assert.equal(on61.disagreement, null);
+    assert.equal(on61.steps, 4);
+  });
+
+  it('finds 6.1 calling invalidate_range (our archInvalidateSecondaryTlbs) at every end', {
+    skip: skipWithout('6.1') || skipWithout('6.12'),
+  }, async () => {
+    const cmds: Cmd[] = [
+      {
+        op: 'register',
+        spec: {
+          start: 'none',
+          end: false,
+          release: false,
+          young: [undefined, undefined, undefined],
+          tlbs: true,
+        },
+      },
+      { op: 'start', page: 1, pages: 2, blockable: true, event: 'clear' },
+      { op: 'end' },
+    ];
+    const on61 = await runDifferential('kernel', '6.1', cmds);
+    assert.equal(on61.disagreement?.kind, 'secondary-tlbs-at-end');
+    assert.deepEqual(on61.disagreement.real.calls, ['tlbs n1 4096-12288']);
+    assert.equal((await runDifferential('kernel', '6.12', cmds)).disagreement, null);
+  });
+
+  it('can disagree: current (exact pairing) is not the real 6.1', {
+    skip: skipWithout('6.1'),
+  }, async () => {
+    // A blockable start that fails, on a notifier with an end: the kernel unwinds (ends it)
+    // and the caller's end ends it again; `current` gives it no end at all.
+    const cmds: Cmd[] = [
+      {
+        op: 'register',
+        spec: {
+          start: 'fail-always',
+          end: true,
+          release: false,
+          young: [undefined, undefined, undefined],
+          tlbs: false,
+        },
+      },
+      { op: 'start', page: 0, pages: 1, blockable: true, event: 'unmap' },
+      { op: 'end' },
+    ];
+    const r = await runDifferential('current', '6.1', cmds);
+    assert.ok(r.disagreement !== null);
+    assert.deepEqual(r.disagreement.rows, ['blockable-failure']); // the row of docs/semantics.md
+    assert.equal((await runDifferential('kernel', '6.1', cmds)).disagreement, null);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The rows of docs/semantics.md that explain a step where `current` (ours: exact pairing)
+ * and the real kernel differ. `current` keeps pairing where the kernel's code relies on a
+ * rule instead; each difference must be one of these rows, marked as ours there:
+ *
+ * | row (docs/semantics.md)  | what the real code does at that step, and `current` does not |
+ * |--------------------------|----------------------------------------------------------------|
+ * | `failing-start-with-end` | a notifier whose start failed gets an end from the unwind     |
+ * | `nonblock-failure-ends`  | a notifier that never started (no start op) gets an end from the unwind of a failed non-blockable start |
+ * | `blockable-failure`      | a failed blockable start unwinds: every notifier with an end gets one already in the start |
+ * | `itree-on-list-failure`  | (6.1 only) the interval part stays active after a failed non-blockable start |
+ */
+
+import type { Observation } from './differential.ts';
+import type { DifferenceClass } from './versions.ts';
+
+/** `a` minus `b`, as multisets of lines. */
+function minus(a: readonly string[], b: readonly string[]): string[] {
+  const rest = [...b];
+  const out: string[] = [];
+  for (const x of a) {
+    const i = rest.indexOf(x);
+    if (i >= 0) rest.splice(i, 1);
+    else out.push(x);
+  }
+  return out;
+}
+
+/** The subscriber a callback line names (`end n3 unmap [...]` -> `n3`). */
+function who(line: string): string {
+  return line.split(' ')[1] ?? '';
+}
+
+function listRows(text: string, ts: Observation, extra: readonly string[]): DifferenceClass[] {
+  if (!text.endsWith(' nb')) return ['blockable-failure'];
+  const started = new Set(ts.calls.filter((c) => c.startsWith('start ')).map(who));
+  const rows = new Set<DifferenceClass>();
+  for (const line of extra) {
+    rows.add(started.has(who(line)) ? 'failing-start-with-end' : 'nonblock-failure-ends');
+  }
+  return [...rows];
+}
+
+/**
+ * The rows explaining a start step's difference between `current` and the real code, or []
+ * when something is left unexplained.
+ */
+export function pairingRows(text: string, ts: Observation, real: Observation): DifferenceClass[] {
+  if (!text.startsWith('start ') || ts.answer !== real.answer) return [];
+  if (JSON.stringify(ts.warns) !== JSON.stringify(real.warns)) return [];
+  const extra = minus(real.calls, ts.calls);
+  if (minus(ts.calls, real.calls).length > 0 || !extra.every((c) => c.startsWith('end ')))
+    return [];
+  const rows = extra.length > 0 ? listRows(text, ts, extra) : [];
+  const itreeSame = ts.active === real.active && ts.seq === real.seq;
+  if (!itreeSame) {
+    const leaked =
+      real.active === ts.active + 1 && (real.seq === ts.seq || real.seq + 1 === ts.seq);
+    if (!leaked || !text.endsWith(' nb') || ts.answer === '0') return [];
+    rows.push('itree-on-list-failure');
+  }
+  return rows;
+}
