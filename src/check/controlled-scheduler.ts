@@ -20,7 +20,8 @@
  * task's `ready()` before each choice (rule 3 of the seam: predicates are pure).
  *
  * After `stop()` the instance is dead: a task of an abandoned run that wakes up later (its
- * timer fired) finds every `point()` pending forever and is collected with the run. Every
+ * timer fired) finds every `point()` pending forever (a fresh promise per call, referenced
+ * only by the task) and is collected with the run. Every
  * task carries its run's id; the instance refuses a task of another run.
  *
  * Nothing the host does may throw into a task or out of a detached promise chain: an error
@@ -45,7 +46,15 @@ import { type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
 
-const NEVER: Promise<void> = new Promise<void>(() => {});
+/**
+ * A promise that never settles, fresh per call. Pairs with the dead-run rule of the protocol:
+ * a task of an ended run that reaches a point waits on it for ever, and is collected with it.
+ * One shared module-level promise would instead hold every such task's continuation (and its
+ * world) in its reaction list for the life of the process.
+ */
+function never(): Promise<void> {
+  return new Promise<void>(() => {});
+}
 
 /** The id of the next run (a process-wide counter: two runs never share one). */
 let nextRun = 1;
@@ -137,7 +146,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   }
 
   point(op: Op, ready?: () => boolean): Promise<void> {
-    if (!this.#live) return NEVER;
+    if (!this.#live) return never();
     if (this.#depth > 0) {
       const where = `${op.kind} on ${op.name ?? `#${op.obj}`}`;
       return Promise.reject(new SleepInAtomicError(`${where} in non-blockable context`));
