@@ -33,6 +33,7 @@ function createStrategy(settings: Settings): Strategy {
       return new DfsStrategy({
         reduction: settings.reduction,
         preemptionBound: settings.preemptionBound,
+        fairness: settings.fairness,
       });
     case 'random':
       return new RandomStrategy(settings.seed);
@@ -81,6 +82,7 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
         { ...run, trace: false },
         counters,
         settings.timeLimitMs,
+        settings.fairness,
       );
     }
     finding = await reproduce(scenario, found, log, { ...run, trace: true }, counters);

@@ -25,6 +25,7 @@ import {
   type RawFinding,
   strayFinding,
 } from './findings.ts';
+import { livelockAdvice } from './livelock.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
@@ -127,7 +128,8 @@ class Run implements SchedulerHost {
     if (this.#phase !== 'tasks') return;
     if (this.#finding === null) this.#checkInvariants();
     if (this.#finding === null && this.#log.steps >= this.#settings.maxSteps) {
-      this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps));
+      const advice = livelockAdvice(this.#log, this.#scheduler.tasks);
+      this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps, advice));
     }
     if (this.#finding !== null) this.#end('finding');
     else this.#next();

@@ -18,10 +18,18 @@
  * Sleep sets carry each sleeping task's accesses (recorded when it ran from that node); a
  * run whose every enabled task sleeps is pruned (`-1`). With a preemption bound (plain DFS
  * only: see {@link REDUCTION_WITH_BOUND}), a choice that would exceed it is not allowed.
+ *
+ * Fairness (`fairness.ts`, on by default): each node also keeps the enabled tasks fairness
+ * allows there (`#fair`); every choice, backtrack and race reversal is taken among those
+ * only. A race whose reversing tasks are all held back at its node adds every allowed task
+ * there (the fallback of Flanagan & Godefroid for a task that is not enabled); why that
+ * keeps the reduction sound is argued in `docs/architecture.md` ("Fairness and the
+ * reduction").
  */
 
 import { assertInternal, InvalidArgumentError, StateError } from '../../errors.ts';
 import { dependent, type ExecutionLogView, stepAccesses } from '../execution-log.ts';
+import { FairnessTracker } from '../fairness.ts';
 import { continueOrLowest, type Strategy, type StrategyName } from '../strategy.ts';
 import { RaceDetector } from './dpor.ts';
 
@@ -37,6 +45,8 @@ export interface DfsOptions {
   readonly reduction: boolean;
   /** At most this many preemptions per schedule; undefined = unbounded. */
   readonly preemptionBound: number | undefined;
+  /** Fair schedules only (`fairness.ts`); default true. */
+  readonly fairness?: boolean;
 }
 
 /** Exhaustive search (see the module comment). */
@@ -50,6 +60,9 @@ export class DfsStrategy implements Strategy {
   readonly #done: number[] = [];
   readonly #sleep: number[] = [];
   readonly #preempt: number[] = [];
+  /** `#fair[d]`: the enabled tasks that fairness allows at node d (all of them when off). */
+  readonly #fair: number[] = [];
+  readonly #fairness: FairnessTracker | null;
   /** `#access[d][t]`: the accesses of task t's step from node d (t done or asleep there). */
   readonly #access: (number[] | undefined)[][] = [];
   readonly #races = new RaceDetector();
@@ -65,6 +78,7 @@ export class DfsStrategy implements Strategy {
     }
     this.#reduction = options.reduction;
     this.#bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
+    this.#fairness = options.fairness === false ? null : new FairnessTracker();
   }
 
   get complete(): boolean {
@@ -77,6 +91,7 @@ export class DfsStrategy implements Strategy {
   }
 
   nextTask(step: number, enabled: number, previous: number, log: ExecutionLogView): number {
+    const fair = this.#advanceFairness(step, enabled, previous, log);
     if (step < this.#depth) {
       if (this.#enabled[step] !== enabled) {
         throw new StateError(
@@ -89,6 +104,7 @@ export class DfsStrategy implements Strategy {
     assertInternal(step === this.#depth, `dfs node ${step} skipped (depth ${this.#depth})`);
     const preempt = step === 0 ? 0 : this.#preempt[step - 1]! + (this.#preempted(step - 1) ? 1 : 0);
     this.#enabled[step] = enabled;
+    this.#fair[step] = fair;
     this.#preempt[step] = preempt;
     if (this.#reduction) this.#access[step] = [];
     this.#sleep[step] = this.#reduction && step > 0 ? this.#childSleep(step - 1, log) : 0;
@@ -127,16 +143,28 @@ export class DfsStrategy implements Strategy {
     this.#complete = true;
   }
 
-  /** True when the step at node `d` switched away from a task that could continue. */
+  /** Advances the fairness state to step `step`; the tasks it allows there. */
+  #advanceFairness(step: number, enabled: number, previous: number, log: ExecutionLogView): number {
+    const fairness = this.#fairness;
+    if (fairness === null) return enabled;
+    if (step === 0) fairness.reset();
+    else fairness.stepped(previous, log.enabledAt(step - 1), enabled, log.yielded);
+    return fairness.allowed(enabled);
+  }
+
+  /**
+   * True when the step at node `d` switched away from a task that could continue (a switch
+   * away from a task that fairness holds back is not a preemption: CHESS counts it so too).
+   */
   #preempted(d: number): boolean {
     if (d === 0) return false;
     const previous = this.#chosen[d - 1]!;
-    return previous !== this.#chosen[d] && (this.#enabled[d]! & (1 << previous)) !== 0;
+    return previous !== this.#chosen[d] && (this.#fair[d]! & (1 << previous)) !== 0;
   }
 
-  /** The choices at node `d` within the preemption bound. */
+  /** The choices at node `d` within the preemption bound and allowed by fairness. */
   #allowed(d: number): number {
-    const enabled = this.#enabled[d]!;
+    const enabled = this.#fair[d]!;
     if (d === 0 || this.#preempt[d]! < this.#bound) return enabled;
     const previous = this.#chosen[d - 1]!;
     return (enabled & (1 << previous)) !== 0 ? 1 << previous : enabled;
@@ -165,7 +193,7 @@ export class DfsStrategy implements Strategy {
   /** Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there. */
   #addAt(i: number, initials: number): void {
     if ((initials & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
-    const enabled = this.#enabled[i]!;
+    const enabled = this.#fair[i]!;
     const candidates = initials & enabled;
     this.#backtrack[i]! |= candidates === 0 ? enabled : candidates & -candidates;
   }
