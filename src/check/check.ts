@@ -24,6 +24,7 @@ import { PctStrategy } from './strategies/pct.ts';
 import { RandomStrategy } from './strategies/random.ts';
 import { ReplayStrategy } from './strategies/replay.ts';
 import type { Strategy } from './strategy.ts';
+import type { PointProbe } from './task-record.ts';
 import type { CheckResult, CheckStats, Finding } from './types.ts';
 import { defineScenario, type Scenario } from './world.ts';
 
@@ -48,10 +49,26 @@ function createStrategy(settings: Settings): Strategy {
  * Explores the interleavings of `scenario` and resolves to `{ ok, finding?, stats }`.
  * A finding is minimized (fewest preemptions, then fewest steps) and carries the schedule
  * string that replays it: `check(scenario, { strategy: 'replay', schedule })`.
+ *
+ * `check()` runs the scenario's tasks on the calling thread. A task that loops without
+ * reaching a scheduling point (a busy-wait on `.value`, say) never gives control back: the
+ * call then never settles and `timeLimitMs` cannot stop it (the clock is read between runs
+ * only). The `mmu-notifier check` command runs the exploration in a worker thread instead,
+ * terminates it at the time limit and reports such a run as a `hang` finding naming the task
+ * and its last scheduling point.
  * @throws InvalidArgumentError for a malformed scenario, a bad option or a replay that diverges.
  * @throws StateError when the scenario is not deterministic (a schedule did not repeat).
  */
-export async function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
+export function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
+  return checkProbed(scenario, options, null);
+}
+
+/** {@link check}, telling `probe` of every point each run passes (the CLI's worker). */
+export async function checkProbed(
+  scenario: Scenario,
+  options: CheckOptions,
+  probe: PointProbe | null,
+): Promise<CheckResult> {
   defineScenario(scenario);
   const settings = resolveOptions(options);
   const counters = startCounters();
@@ -63,6 +80,7 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
     seed: settings.seed,
     semantics: settings.semantics,
     trace: traced,
+    probe,
   };
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
     maxSchedules: settings.maxSchedules,

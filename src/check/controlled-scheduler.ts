@@ -42,7 +42,7 @@ import {
   tooManyObjects,
   tooManyTasks,
 } from './limits.ts';
-import { type SchedulerHost, TaskRecord } from './task-record.ts';
+import { type PointProbe, type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
 
@@ -65,6 +65,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   readonly #host: SchedulerHost;
   readonly #log: ExecutionLog;
   readonly #trace: TraceEvent[] | null;
+  readonly #probe: PointProbe | null;
   readonly #tasks: TaskRecord[] = [];
   #current: TaskRecord | null = null;
   #resuming: TaskRecord | null = null;
@@ -73,10 +74,16 @@ export class ControlledScheduler implements Scheduler, Watched {
   #live = true;
   readonly #run = nextRun++;
 
-  constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
+  constructor(
+    host: SchedulerHost,
+    log: ExecutionLog,
+    trace: TraceEvent[] | null,
+    probe: PointProbe | null = null,
+  ) {
     this.#host = host;
     this.#log = log;
     this.#trace = trace;
+    this.#probe = probe;
     watch(this);
   }
 
@@ -139,6 +146,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     task.status = 'running';
     this.#resuming = task;
     const op = task.op;
+    this.#probe?.resumed(task, op, this.#log.steps - 1, this.#log.preemptions);
     this.#log.addAccess(op.obj, op.write);
     if (this.#trace !== null)
       this.#record(task.name, op.kind, op.name ?? '', op.detail ?? '', 'point');

@@ -26,7 +26,7 @@ import {
   strayFinding,
 } from './findings.ts';
 import { livelockAdvice } from './livelock.ts';
-import type { SchedulerHost, TaskRecord } from './task-record.ts';
+import type { PointProbe, SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
 
@@ -49,6 +49,8 @@ export interface RunSettings {
   readonly semantics: Semantics;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
+  /** Told of every resume (the CLI's worker: the last point of a task that hangs). */
+  readonly probe?: PointProbe | null;
 }
 
 /** How a run ended. */
@@ -102,7 +104,7 @@ class Run implements SchedulerHost {
     this.#settings = settings;
     this.#trace = settings.trace ? [] : null;
     log.reset();
-    this.#scheduler = new ControlledScheduler(this, log, this.#trace);
+    this.#scheduler = new ControlledScheduler(this, log, this.#trace, settings.probe ?? null);
     this.#world = new RunWorld(
       this.#scheduler,
       settings.semantics,
