@@ -74,7 +74,6 @@ function hangResult(
   labels: ReadonlyMap<number, string>,
   buffer: SharedArrayBuffer,
   elapsedMs: number,
-  steps: number,
 ): CheckResult {
   const last = readLastPoint(buffer);
   const limit = ready.options['timeLimitMs'];
@@ -100,7 +99,7 @@ function hangResult(
     finding,
     stats: {
       schedules: last.runs,
-      steps,
+      steps: last.steps,
       elapsedMs,
       schedulesPerSecond: elapsedMs > 0 ? (last.runs * 1000) / elapsedMs : 0,
       complete: false,
@@ -126,7 +125,6 @@ export function runInWorker(
     const spawnedAt = performance.now();
     let ready: WorkerReady | undefined;
     let readyAt = 0;
-    let steps = 0;
     let tick = -1;
     let still = performance.now();
     let settled = false;
@@ -157,7 +155,7 @@ export function runInWorker(
       if (now - readyAt < limit || now - still < HANG_QUIET_MS) return;
       const outcome = {
         ready,
-        result: hangResult(ready, labels, request.probe, now - readyAt, steps),
+        result: hangResult(ready, labels, request.probe, now - readyAt),
       };
       void worker.terminate();
       finish(() => resolve(outcome));
@@ -173,7 +171,6 @@ export function runInWorker(
           labels.set(message.id, message.text);
           return;
         case 'progress':
-          steps = message.progress.steps;
           handlers.onProgress(message.progress);
           return;
         case 'result':

@@ -11,6 +11,7 @@
  * | `STEP`          | the step being run, from 0; -1 before the first run's first step       |
  * | `LABEL`         | the label id of that step's task and point, -1 when the label table is full |
  * | `PREEMPTIONS`   | preemptions of the current run up to that step                        |
+ * | `TOTAL`         | steps resumed over every run (wraps past 2^31: a statistic only)      |
  * | `CHOICES + s`   | the task chosen at step `s` of the current run                        |
  *
  * The reader ({@link readLastPoint}) sees a consistent step: the writer stores the choice,
@@ -27,7 +28,8 @@ const RUN = 0;
 const STEP = 1;
 const LABEL = 2;
 const PREEMPTIONS = 3;
-const CHOICES = 4;
+const TOTAL = 4;
+const CHOICES = 8;
 
 /** Distinct labels posted at most (a limit on everything); later ones read as unknown. */
 export const PROBE_LABELS_MAX = 4_096;
@@ -66,6 +68,7 @@ export class SharedPointProbe implements PointProbe {
     if (step < STEPS_MAX) cells[CHOICES + step] = task.index;
     cells[LABEL] = this.#id(task, op);
     cells[PREEMPTIONS] = preemptions;
+    cells[TOTAL] = (cells[TOTAL]! + 1) | 0;
     Atomics.store(cells, STEP, step);
   }
 
@@ -98,6 +101,8 @@ export interface LastPoint {
   readonly label: number;
   /** Preemptions of the current run's schedule up to that step. */
   readonly preemptions: number;
+  /** Steps resumed over every run. */
+  readonly steps: number;
   /** The tasks chosen at steps 0..step of the current run. */
   readonly choices: number[];
 }
@@ -113,6 +118,7 @@ export function readLastPoint(buffer: SharedArrayBuffer): LastPoint {
     step,
     label: cells[LABEL]!,
     preemptions: cells[PREEMPTIONS]!,
+    steps: cells[TOTAL]! >>> 0,
     choices,
   };
 }
