@@ -80,6 +80,7 @@ export async function checkProbed(
     seed: settings.seed,
     semantics: settings.semantics,
     trace: traced,
+    fairness: settings.strategy === 'dfs' && settings.fairness && settings.reduction,
     probe,
   };
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {

@@ -15,6 +15,7 @@
 import type { Semantics } from '../core/range.ts';
 import { ControlledScheduler } from './controlled-scheduler.ts';
 import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
+import { FAIRNESS_OBJECT } from './fairness.ts';
 import {
   contractFinding,
   deadlockFinding,
@@ -49,6 +50,8 @@ export interface RunSettings {
   readonly semantics: Semantics;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
+  /** Record the fairness accesses (`FAIRNESS_OBJECT`) for a fair, reduced search. */
+  readonly fairness?: boolean;
   /** Told of every resume (the CLI's worker: the last point of a task that hangs). */
   readonly probe?: PointProbe | null;
 }
@@ -199,11 +202,12 @@ class Run implements SchedulerHost {
     let choice: number;
     try {
       const previous = this.#log.lastTask;
-      this.#log.markYield(
+      const yielded =
         previous >= 0 &&
-          tasks[previous]!.status === 'parked' &&
-          tasks[previous]!.op.kind === 'yield',
-      );
+        tasks[previous]!.status === 'parked' &&
+        tasks[previous]!.op.kind === 'yield';
+      this.#log.markYield(yielded);
+      if (yielded && this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, true);
       choice = this.#chooser.nextTask(this.#log.steps, enabled, previous, this.#log);
     } catch (error) {
       this.fatal(error);
@@ -214,6 +218,7 @@ class Run implements SchedulerHost {
       return;
     }
     this.#log.beginStep(choice, enabled);
+    if (this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, false);
     this.#scheduler.resume(tasks[choice]!);
   }
 

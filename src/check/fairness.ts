@@ -34,7 +34,15 @@
  */
 
 import { assertInternal } from '../errors.ts';
-import { TASKS_MAX } from './limits.ts';
+import { OBJECTS_MAX, TASKS_MAX } from './limits.ts';
+
+/**
+ * A virtual object that carries fairness in the reduction's dependence relation: every step
+ * of a fair search reads it, and a step that ends at a yield writes it. So a yield is never
+ * reordered with another task's step (whether that step falls inside the yielding task's
+ * window is what fairness reads). Past every real object id.
+ */
+export const FAIRNESS_OBJECT = OBJECTS_MAX + 1;
 
 /** The fairness state of one run (see the module comment). Reused from run to run. */
 export class FairnessTracker {
@@ -42,6 +50,10 @@ export class FairnessTracker {
   readonly #disabled = new Int32Array(TASKS_MAX);
   readonly #scheduled = new Int32Array(TASKS_MAX);
   readonly #waitsFor = new Int32Array(TASKS_MAX);
+  /** The node (step index) at which each task's open window opened. */
+  readonly #openedAt = new Int32Array(TASKS_MAX);
+  /** The node at which the window that made each task's latest edges opened. */
+  readonly #edgeWindow = new Int32Array(TASKS_MAX);
   /** Bit t: task t has an open window (it yielded at least once). */
   #windows = 0;
 
@@ -52,10 +64,10 @@ export class FairnessTracker {
   }
 
   /**
-   * Task `task` ran a step: `before` was enabled when it was chosen, `after` is enabled now;
-   * `yielded` when that step parked it at a yield.
+   * Task `task` ran the step before node `node`: `before` was enabled when it was chosen,
+   * `after` is enabled now; `yielded` when that step parked it at a yield.
    */
-  stepped(task: number, before: number, after: number, yielded: boolean): void {
+  stepped(task: number, before: number, after: number, yielded: boolean, node: number): void {
     assertInternal(task >= 0 && task < TASKS_MAX, `fairness: task ${task}`);
     const bit = 1 << task;
     for (let rest = this.#windows; rest !== 0; rest &= rest - 1) {
@@ -70,8 +82,10 @@ export class FairnessTracker {
       const neglected =
         (this.#continuously[task]! | this.#disabled[task]!) & ~this.#scheduled[task]! & ~bit;
       this.#waitsFor[task]! |= neglected;
+      if (neglected !== 0) this.#edgeWindow[task] = this.#openedAt[task]!;
     }
     this.#windows |= bit;
+    this.#openedAt[task] = node;
     this.#continuously[task] = after & ~bit;
     this.#disabled[task] = 0;
     this.#scheduled[task] = 0;
@@ -88,8 +102,16 @@ export class FairnessTracker {
     return allowed;
   }
 
-  /** The tasks `task` waits for (its priority edges), for diagnostics. */
+  /** The tasks `task` waits for (its priority edges). */
   waitsFor(task: number): number {
     return this.#waitsFor[task]!;
+  }
+
+  /**
+   * The first node of the window whose neglect made `task`'s latest edges: scheduling one
+   * of the tasks it waits for at a node from there on (before its yield) avoids the edge.
+   */
+  edgeWindow(task: number): number {
+    return this.#edgeWindow[task]!;
   }
 }

@@ -104,13 +104,13 @@ function setup(world: World, tolerate: readonly DiagnosticKind[], spin: boolean)
   mm.register(a, { name: 'A' });
   world.spawn('odp-fault', async () => {
     await bMutex.lock();
-    await world.yieldNow();
+    await world.mightSleep(); // programs the device, holding the mutex
     bMutex.unlock();
   });
   world.spawn('oom-reaper', async () => {
     const range = { ...REAP };
     if (mm.invalidateRangeStartNonblock(range) !== 0) return;
-    await world.yieldNow();
+    await world.mightSleep(); // zaps
     await mm.invalidateRangeEnd(range);
   });
   world.spawn('kvm', async () => {

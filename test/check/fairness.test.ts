@@ -111,27 +111,28 @@ describe('FairnessTracker', () => {
   it('a first yield only opens a window; a second one after a neglected task holds the spinner back', () => {
     const f = new FairnessTracker();
     f.reset();
-    f.stepped(0, 0b11, 0b11, true); // task 0 parks at its first yield: no edge
+    f.stepped(0, 0b11, 0b11, true, 1); // task 0 parks at its first yield: no edge
     assert.equal(f.allowed(0b11), 0b11);
-    f.stepped(0, 0b11, 0b11, false); // task 0 loads; task 1 could run all along
+    f.stepped(0, 0b11, 0b11, false, 2); // task 0 loads; task 1 could run all along
     assert.equal(f.allowed(0b11), 0b11);
-    f.stepped(0, 0b11, 0b11, true); // second yield: task 0 waits for task 1
+    f.stepped(0, 0b11, 0b11, true, 3); // second yield: task 0 waits for task 1
     assert.equal(f.waitsFor(0), 0b10);
+    assert.equal(f.edgeWindow(0), 1); // task 1 at node 1 or 2 would have avoided it
     assert.equal(f.allowed(0b11), 0b10);
     assert.equal(f.allowed(0b01), 0b01); // task 1 not enabled: task 0 may go on
-    f.stepped(1, 0b11, 0b11, false); // task 1 ran: task 0 is free again
+    f.stepped(1, 0b11, 0b11, false, 4); // task 1 ran: task 0 is free again
     assert.equal(f.allowed(0b11), 0b11);
   });
 
   it('a window with the neglected task scheduled, or a task it disabled, behaves as the paper says', () => {
     const f = new FairnessTracker();
     f.reset();
-    f.stepped(0, 0b11, 0b11, true);
-    f.stepped(1, 0b11, 0b11, false); // task 1 ran inside task 0's window
-    f.stepped(0, 0b11, 0b11, true);
+    f.stepped(0, 0b11, 0b11, true, 1);
+    f.stepped(1, 0b11, 0b11, false, 2); // task 1 ran inside task 0's window
+    f.stepped(0, 0b11, 0b11, true, 3);
     assert.equal(f.allowed(0b11), 0b11);
-    f.stepped(0, 0b11, 0b01, false); // task 0 disables task 1 (takes a lock it wants)
-    f.stepped(0, 0b01, 0b11, true); // and yields after releasing it
+    f.stepped(0, 0b11, 0b01, false, 4); // task 0 disables task 1 (takes a lock it wants)
+    f.stepped(0, 0b01, 0b11, true, 5); // and yields after releasing it
     assert.equal(f.waitsFor(0), 0b10);
   });
 });

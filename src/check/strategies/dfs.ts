@@ -62,6 +62,8 @@ export class DfsStrategy implements Strategy {
   readonly #preempt: number[] = [];
   /** `#fair[d]`: the enabled tasks that fairness allows at node d (all of them when off). */
   readonly #fair: number[] = [];
+  /** `#held[d][2t]`, `[2t + 1]`: what held-back task t waits for at node d, since which node. */
+  readonly #held: (number[] | undefined)[] = [];
   readonly #fairness: FairnessTracker | null;
   /** `#access[d][t]`: the accesses of task t's step from node d (t done or asleep there). */
   readonly #access: (number[] | undefined)[][] = [];
@@ -148,8 +150,25 @@ export class DfsStrategy implements Strategy {
     const fairness = this.#fairness;
     if (fairness === null) return enabled;
     if (step === 0) fairness.reset();
-    else fairness.stepped(previous, log.enabledAt(step - 1), enabled, log.yielded);
-    return fairness.allowed(enabled);
+    else fairness.stepped(previous, log.enabledAt(step - 1), enabled, log.yielded, step);
+    const allowed = fairness.allowed(enabled);
+    if (step >= this.#depth) this.#recordHeld(step, enabled & ~allowed, fairness);
+    return allowed;
+  }
+
+  /** At a new node: for each task held back, what it waits for and since which node. */
+  #recordHeld(step: number, held: number, fairness: FairnessTracker): void {
+    if (held === 0) {
+      this.#held[step] = undefined;
+      return;
+    }
+    const record: number[] = [];
+    for (let rest = held; rest !== 0; rest &= rest - 1) {
+      const t = 31 - Math.clz32(rest & -rest);
+      record[t * 2] = fairness.waitsFor(t);
+      record[t * 2 + 1] = fairness.edgeWindow(t);
+    }
+    this.#held[step] = record;
   }
 
   /**
@@ -190,11 +209,38 @@ export class DfsStrategy implements Strategy {
     return sleep;
   }
 
-  /** Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there. */
+  /**
+   * Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there.
+   * When fairness holds every one of them back, see {@link DfsStrategy.#unblock}.
+   */
   #addAt(i: number, initials: number): void {
     if ((initials & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
     const enabled = this.#fair[i]!;
     const candidates = initials & enabled;
+    const held = initials & this.#enabled[i]! & ~enabled;
+    if (candidates === 0 && held !== 0 && this.#unblock(i, held)) return;
     this.#backtrack[i]! |= candidates === 0 ? enabled : candidates & -candidates;
+  }
+
+  /**
+   * A race reversal wants a task of `held` at node `i`, where fairness holds it back: it
+   * neglected a task `u` over its last window. Schedules in which `u` ran inside that window
+   * do not hold it back, so `u` is explored at the first node of the window where it is
+   * allowed (unless it is already chosen, done or asleep there). False when there is none.
+   */
+  #unblock(i: number, held: number): boolean {
+    const record = this.#held[i];
+    assertInternal(record !== undefined, `dfs: no fairness record at node ${i}`);
+    const q = 31 - Math.clz32(held & -held);
+    const waits = record[q * 2]! & this.#enabled[i]!;
+    if (waits === 0) return false;
+    const u = 1 << (31 - Math.clz32(waits & -waits));
+    for (let j = record[q * 2 + 1]!; j < i; j++) {
+      if ((this.#fair[j]! & u) === 0) continue;
+      if (((this.#backtrack[j]! | this.#done[j]! | this.#sleep[j]!) & u) === 0)
+        this.#backtrack[j]! |= u;
+      return true;
+    }
+    return false;
   }
 }
