@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { CheckProgress } from '../check/options.ts';
 import { encodeSchedule } from '../check/schedule.ts';
 import type { CheckResult, Finding } from '../check/types.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { InternalError, InvalidArgumentError } from '../errors.ts';
 import { probeTick, readLastPoint } from './worker-probe.ts';
 import type { WorkerMessage, WorkerReady, WorkerRequest } from './worker-protocol.ts';
 
@@ -110,6 +110,115 @@ function hangResult(
   };
 }
 
+/** One worker's life on the CLI's side: its messages, the poll, one settlement. */
+class WorkerRun {
+  readonly #request: WorkerRequest;
+  readonly #timeLimitMs: number;
+  readonly #handlers: WorkerHandlers;
+  readonly #worker: Worker;
+  readonly #labels = new Map<number, string>();
+  readonly #spawnedAt = performance.now();
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #resolve: (outcome: WorkerOutcome) => void;
+  readonly #reject: (error: unknown) => void;
+  #ready: WorkerReady | undefined;
+  #readyAt = 0;
+  #tick = -1;
+  #still = performance.now();
+  #settled = false;
+
+  constructor(
+    request: WorkerRequest,
+    timeLimitMs: number,
+    handlers: WorkerHandlers,
+    resolve: (outcome: WorkerOutcome) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#request = request;
+    this.#timeLimitMs = timeLimitMs;
+    this.#handlers = handlers;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#worker = spawn(request);
+    this.#timer = setInterval(() => this.#poll(), POLL_MS);
+    this.#worker.on('message', (message: WorkerMessage) => this.#onMessage(message));
+    this.#worker.on('error', (error) => this.#fail(error));
+    this.#worker.on('exit', () =>
+      this.#fail(
+        new InvalidArgumentError(
+          'the command never finished: the scenario (or its file, at load) awaits something that nothing resolves',
+        ),
+      ),
+    );
+  }
+
+  /** Settles once, stops the poll and the worker (a no-op once it has exited). */
+  #settle(action: () => void): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearInterval(this.#timer);
+    void this.#worker.terminate();
+    action();
+  }
+
+  #fail(error: unknown): void {
+    this.#settle(() => this.#reject(error));
+  }
+
+  /** Every POLL_MS: a hang past the time limit, or a load that never ends. */
+  #poll(): void {
+    const now = performance.now();
+    const tick = probeTick(this.#request.probe);
+    if (tick !== this.#tick) [this.#tick, this.#still] = [tick, now];
+    const ready = this.#ready;
+    if (ready === undefined) {
+      const loading = now - this.#spawnedAt;
+      if (loading < this.#timeLimitMs + LOAD_GRACE_MS) return;
+      this.#fail(
+        new InvalidArgumentError(
+          `loading the scenario '${this.#request.arg}' did not finish in ${Math.round(loading)} ms: ` +
+            'does its file loop at load?',
+        ),
+      );
+      return;
+    }
+    const limit = Number(ready.options['timeLimitMs'] ?? this.#timeLimitMs);
+    if (now - this.#readyAt < limit || now - this.#still < HANG_QUIET_MS) return;
+    const result = hangResult(ready, this.#labels, this.#request.probe, now - this.#readyAt);
+    this.#settle(() => this.#resolve({ ready, result }));
+  }
+
+  #onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.#ready = message;
+        this.#readyAt = performance.now();
+        this.#handlers.onReady(message);
+        return;
+      case 'label':
+        this.#labels.set(message.id, message.text);
+        return;
+      case 'progress':
+        this.#handlers.onProgress(message.progress);
+        return;
+      case 'result': {
+        const ready = this.#ready;
+        if (ready === undefined) {
+          this.#fail(new InternalError('the worker sent a result before ready'));
+          return;
+        }
+        this.#settle(() => this.#resolve({ ready, result: message.result }));
+        return;
+      }
+      case 'error':
+        this.#fail(
+          message.user ? new InvalidArgumentError(message.message) : new Error(message.stack),
+        );
+        return;
+    }
+  }
+}
+
 /**
  * Runs `request` in a worker; resolves with the result (or a hang finding), rejects with the
  * worker's error. `timeLimitMs`: the time limit in force before the worker says `ready`.
@@ -120,83 +229,6 @@ export function runInWorker(
   handlers: WorkerHandlers,
 ): Promise<WorkerOutcome> {
   return new Promise<WorkerOutcome>((resolve, reject) => {
-    const worker = spawn(request);
-    const labels = new Map<number, string>();
-    const spawnedAt = performance.now();
-    let ready: WorkerReady | undefined;
-    let readyAt = 0;
-    let tick = -1;
-    let still = performance.now();
-    let settled = false;
-    const finish = (action: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      action();
-    };
-    const timer = setInterval(() => {
-      const now = performance.now();
-      const current = probeTick(request.probe);
-      if (current !== tick) [tick, still] = [current, now];
-      if (ready === undefined) {
-        if (now - spawnedAt < timeLimitMs + LOAD_GRACE_MS) return;
-        void worker.terminate();
-        finish(() =>
-          reject(
-            new InvalidArgumentError(
-              `loading the scenario '${request.arg}' did not finish in ${Math.round(now - spawnedAt)} ms: ` +
-                'does its file loop at load?',
-            ),
-          ),
-        );
-        return;
-      }
-      const limit = Number(ready.options['timeLimitMs'] ?? timeLimitMs);
-      if (now - readyAt < limit || now - still < HANG_QUIET_MS) return;
-      const outcome = {
-        ready,
-        result: hangResult(ready, labels, request.probe, now - readyAt),
-      };
-      void worker.terminate();
-      finish(() => resolve(outcome));
-    }, POLL_MS);
-    worker.on('message', (message: WorkerMessage) => {
-      switch (message.type) {
-        case 'ready':
-          ready = message;
-          readyAt = performance.now();
-          handlers.onReady(message);
-          return;
-        case 'label':
-          labels.set(message.id, message.text);
-          return;
-        case 'progress':
-          handlers.onProgress(message.progress);
-          return;
-        case 'result':
-          if (ready === undefined) return;
-          finish(() => resolve({ ready: ready!, result: message.result }));
-          void worker.terminate();
-          return;
-        case 'error': {
-          const error = message.user
-            ? new InvalidArgumentError(message.message)
-            : new Error(message.stack);
-          finish(() => reject(error));
-          void worker.terminate();
-          return;
-        }
-      }
-    });
-    worker.on('error', (error) => finish(() => reject(error)));
-    worker.on('exit', () =>
-      finish(() =>
-        reject(
-          new InvalidArgumentError(
-            'the command never finished: the scenario (or its file, at load) awaits something that nothing resolves',
-          ),
-        ),
-      ),
-    );
+    new WorkerRun(request, timeLimitMs, handlers, resolve, reject);
   });
 }
