@@ -21,10 +21,12 @@
  *
  * Fairness (`fairness.ts`, on by default): each node also keeps the enabled tasks fairness
  * allows there (`#fair`); every choice, backtrack and race reversal is taken among those
- * only. A race whose reversing tasks are all held back at its node adds every allowed task
- * there (the fallback of Flanagan & Godefroid for a task that is not enabled); why that
- * keeps the reduction sound is argued in `docs/architecture.md` ("Fairness and the
- * reduction").
+ * only. A race whose reversing tasks are all held back at its node schedules the task they
+ * wait for inside their window (`#unblock`), else adds every allowed task there (the
+ * fallback of Flanagan & Godefroid for a task that is not enabled). With the reduction, the
+ * run also records fairness as an access (`FAIRNESS_OBJECT`: a yield is dependent with every
+ * other task's step). Why that keeps the reduction sound is argued in `docs/architecture.md`
+ * ("Fairness and the reduction").
  */
 
 import { assertInternal, InvalidArgumentError, StateError } from '../../errors.ts';
