@@ -160,7 +160,12 @@ export type { SeedOptions } from './scenarios/seed.ts';
 export { seed2019, seedScenario } from './scenarios/seed.ts';
 // The scheduling seam.
 export type { Op, Scheduler, TraceNote } from './sched/scheduler.ts';
-export { defaultScheduler, EventLoopScheduler, yieldNow } from './sched/scheduler.ts';
+export {
+  defaultScheduler,
+  EventLoopScheduler,
+  mightSleep,
+  yieldNow,
+} from './sched/scheduler.ts';
 // Primitives.
 export { Mutex } from './sync/mutex.ts';
 export type { SyncOptions } from './sync/options.ts';

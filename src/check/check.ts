@@ -24,6 +24,7 @@ import { PctStrategy } from './strategies/pct.ts';
 import { RandomStrategy } from './strategies/random.ts';
 import { ReplayStrategy } from './strategies/replay.ts';
 import type { Strategy } from './strategy.ts';
+import type { PointProbe } from './task-record.ts';
 import type { CheckResult, CheckStats, Finding } from './types.ts';
 import { defineScenario, type Scenario } from './world.ts';
 
@@ -33,6 +34,7 @@ function createStrategy(settings: Settings): Strategy {
       return new DfsStrategy({
         reduction: settings.reduction,
         preemptionBound: settings.preemptionBound,
+        fairness: settings.fairness,
       });
     case 'random':
       return new RandomStrategy(settings.seed);
@@ -47,12 +49,28 @@ function createStrategy(settings: Settings): Strategy {
  * Explores the interleavings of `scenario` and resolves to `{ ok, finding?, stats }`.
  * A finding is minimized (fewest preemptions, then fewest steps) and carries the schedule
  * string that replays it: `check(scenario, { strategy: 'replay', schedule })`.
+ *
+ * `check()` runs the scenario's tasks on the calling thread. A task that loops without
+ * reaching a scheduling point (a busy-wait on `.value`, say) never gives control back: the
+ * call then never settles and `timeLimitMs` cannot stop it (the clock is read between runs
+ * only). The `mmu-notifier check` command runs the exploration in a worker thread instead,
+ * terminates it at the time limit and reports such a run as a `hang` finding naming the task
+ * and its last scheduling point.
  * @throws InvalidArgumentError for a malformed scenario, a bad option or a replay that diverges.
  * @throws ScenarioSetupError when the scenario's `setup` throws or blocks (its own mistake,
  * not a finding; the message names the file and line).
  * @throws StateError when the scenario is not deterministic (a schedule did not repeat).
  */
-export async function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
+export function check(scenario: Scenario, options: CheckOptions = {}): Promise<CheckResult> {
+  return checkProbed(scenario, options, null);
+}
+
+/** {@link check}, telling `probe` of every point each run passes (the CLI's worker). */
+export async function checkProbed(
+  scenario: Scenario,
+  options: CheckOptions,
+  probe: PointProbe | null,
+): Promise<CheckResult> {
   defineScenario(scenario);
   const settings = resolveOptions(options);
   const counters = startCounters();
@@ -64,6 +82,8 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
     seed: settings.seed,
     semantics: settings.semantics,
     trace: traced,
+    fairness: settings.strategy === 'dfs' && settings.fairness && settings.reduction,
+    probe,
   };
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
     maxSchedules: settings.maxSchedules,
@@ -83,6 +103,7 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
         { ...run, trace: false },
         counters,
         settings.timeLimitMs,
+        settings.fairness,
       );
     }
     // A replay ran traced already: its run is the finding's (one schedule, not two).

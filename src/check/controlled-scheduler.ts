@@ -20,7 +20,8 @@
  * task's `ready()` before each choice (rule 3 of the seam: predicates are pure).
  *
  * After `stop()` the instance is dead: a task of an abandoned run that wakes up later (its
- * timer fired) finds every `point()` pending forever and is collected with the run. Every
+ * timer fired) finds every `point()` pending forever (a fresh promise per call, referenced
+ * only by the task) and is collected with the run. Every
  * task carries its run's id; the instance refuses a task of another run.
  *
  * Nothing the host does may throw into a task or out of a detached promise chain: an error
@@ -42,12 +43,20 @@ import {
   tooManyObjects,
   tooManyTasks,
 } from './limits.ts';
-import { type SchedulerHost, TaskRecord } from './task-record.ts';
+import { type PointProbe, type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { callerFrame } from './user-frame.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
 
-const NEVER: Promise<void> = new Promise<void>(() => {});
+/**
+ * A promise that never settles, fresh per call. Pairs with the dead-run rule of the protocol:
+ * a task of an ended run that reaches a point waits on it for ever, and is collected with it.
+ * One shared module-level promise would instead hold every such task's continuation (and its
+ * world) in its reaction list for the life of the process.
+ */
+function never(): Promise<void> {
+  return new Promise<void>(() => {});
+}
 
 /** The id of the next run (a process-wide counter: two runs never share one). */
 let nextRun = 1;
@@ -58,6 +67,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   readonly #host: SchedulerHost;
   readonly #log: ExecutionLog;
   readonly #trace: TraceEvent[] | null;
+  readonly #probe: PointProbe | null;
   readonly #tasks: TaskRecord[] = [];
   #current: TaskRecord | null = null;
   #resuming: TaskRecord | null = null;
@@ -70,10 +80,16 @@ export class ControlledScheduler implements Scheduler, Watched {
   /** Where each task parked at a lock-taking point was called from (traced runs only). */
   readonly #parkedAt = new Map<TaskRecord, string | undefined>();
 
-  constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
+  constructor(
+    host: SchedulerHost,
+    log: ExecutionLog,
+    trace: TraceEvent[] | null,
+    probe: PointProbe | null = null,
+  ) {
     this.#host = host;
     this.#log = log;
     this.#trace = trace;
+    this.#probe = probe;
     watch(this);
   }
 
@@ -136,6 +152,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     task.status = 'running';
     this.#resuming = task;
     const op = task.op;
+    this.#probe?.resumed(task, op, this.#log.steps - 1, this.#log.preemptions);
     this.#log.addAccess(op.obj, op.write);
     if (this.#trace !== null)
       this.holders.resumed(op, task.name, this.#step(), this.#parkedAt.get(task));
@@ -145,7 +162,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   }
 
   point(op: Op, ready?: () => boolean): Promise<void> {
-    if (!this.#live) return NEVER;
+    if (!this.#live) return never();
     if (this.#depth > 0) {
       const where = `${op.kind} on ${op.name ?? `#${op.obj}`}`;
       return Promise.reject(new SleepInAtomicError(`${where} in non-blockable context`));

@@ -17,6 +17,7 @@
 import type { Semantics } from '../core/range.ts';
 import { ControlledScheduler } from './controlled-scheduler.ts';
 import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
+import { FAIRNESS_OBJECT } from './fairness.ts';
 import {
   contractFinding,
   deadlockFinding,
@@ -28,7 +29,8 @@ import {
   setupError,
   strayFinding,
 } from './findings.ts';
-import type { SchedulerHost, TaskRecord } from './task-record.ts';
+import { livelockAdvice } from './livelock.ts';
+import type { PointProbe, SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
 
@@ -51,6 +53,10 @@ export interface RunSettings {
   readonly semantics: Semantics;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
+  /** Record the fairness accesses (`FAIRNESS_OBJECT`) for a fair, reduced search. */
+  readonly fairness?: boolean;
+  /** Told of every resume (the CLI's worker: the last point of a task that hangs). */
+  readonly probe?: PointProbe | null;
 }
 
 /** How a run ended. */
@@ -104,7 +110,7 @@ class Run implements SchedulerHost {
     this.#settings = settings;
     this.#trace = settings.trace ? [] : null;
     log.reset();
-    this.#scheduler = new ControlledScheduler(this, log, this.#trace);
+    this.#scheduler = new ControlledScheduler(this, log, this.#trace, settings.probe ?? null);
     this.#world = new RunWorld(
       this.#scheduler,
       settings.semantics,
@@ -130,7 +136,8 @@ class Run implements SchedulerHost {
     if (this.#phase !== 'tasks') return;
     if (this.#finding === null) this.#checkInvariants();
     if (this.#finding === null && this.#log.steps >= this.#settings.maxSteps) {
-      this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps));
+      const advice = livelockAdvice(this.#log, this.#scheduler.tasks);
+      this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps, advice));
     }
     if (this.#finding !== null) this.#end('finding');
     else this.#next();
@@ -199,11 +206,12 @@ class Run implements SchedulerHost {
     let choice: number;
     try {
       const previous = this.#log.lastTask;
-      this.#log.markYield(
+      const yielded =
         previous >= 0 &&
-          tasks[previous]!.status === 'parked' &&
-          tasks[previous]!.op.kind === 'yield',
-      );
+        tasks[previous]!.status === 'parked' &&
+        tasks[previous]!.op.kind === 'yield';
+      this.#log.markYield(yielded);
+      if (yielded && this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, true);
       choice = this.#chooser.nextTask(this.#log.steps, enabled, previous, this.#log);
     } catch (error) {
       this.fatal(error);
@@ -214,6 +222,7 @@ class Run implements SchedulerHost {
       return;
     }
     this.#log.beginStep(choice, enabled);
+    if (this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, false);
     this.#scheduler.resume(tasks[choice]!);
   }
 

@@ -90,12 +90,16 @@ export function deadlockFinding(scheduler: ControlledScheduler): RawFinding {
   };
 }
 
-/** The run passed the liveness bound. */
-export function livelockFinding(scheduler: ControlledScheduler, maxSteps: number): RawFinding {
+/** The run passed the liveness bound; `advice` names the likely cause (`livelock.ts`). */
+export function livelockFinding(
+  scheduler: ControlledScheduler,
+  maxSteps: number,
+  advice: string,
+): RawFinding {
   const open = scheduler.tasks.filter((task) => task.status !== 'done').map(describeTask);
   const message =
     `livelock: no end after ${maxSteps} steps (the liveness bound maxSteps); ` +
-    `still running: ${open.join(', ')}. A retry loop that never ends? Raise maxSteps if the run is just long`;
+    `still running: ${open.join(', ')}. ${advice}`;
   return { kind: 'livelock', message, signature: 'livelock' };
 }
 

@@ -6,7 +6,8 @@
  * plain (unreduced) exhaustive search bounded to `bound` preemptions, keeping the best
  * finding of that signature; stop at the first bound that has one (a higher bound cannot
  * have fewer preemptions, and the search at this bound saw every schedule with as few).
- * The whole minimization is budgeted ({@link MINIMIZE_SCHEDULES_MAX}); when the budget runs
+ * The search is fair when the check's is (an unfair schedule would turn a fair `livelock`
+ * into the spin it was not). The whole minimization is budgeted ({@link MINIMIZE_SCHEDULES_MAX}); when the budget runs
  * out the best schedule found so far is kept, so the result is never worse than the input.
  */
 
@@ -31,6 +32,7 @@ export async function minimize(
   settings: RunSettings,
   counters: Counters,
   timeLimitMs: number,
+  fairness = true,
   budget: number = MINIMIZE_SCHEDULES_MAX,
 ): Promise<Found> {
   const signature = original.outcome.finding?.signature;
@@ -38,7 +40,7 @@ export async function minimize(
   let left = budget;
   for (let bound = 0; bound <= best.outcome.preemptions && left > 0; bound++) {
     const before = counters.schedules;
-    const strategy = new DfsStrategy({ reduction: false, preemptionBound: bound });
+    const strategy = new DfsStrategy({ reduction: false, preemptionBound: bound, fairness });
     const end = await search(scenario, strategy, log, settings, counters, {
       maxSchedules: left,
       timeLimitMs,

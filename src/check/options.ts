@@ -42,6 +42,13 @@ export interface CheckOptions {
   readonly preemptionBound?: number;
   /** DPOR with sleep sets, for `dfs` (default true, false with a `preemptionBound`). */
   readonly reduction?: boolean;
+  /**
+   * Fair schedules only, for `dfs` (default true): a task that yields twice while another
+   * task could run and did not is held back until that task has run (Musuvathi & Qadeer,
+   * PLDI 2008), so a retry loop is not a `livelock` merely because the search never ran the
+   * task it waits for. Assumes every yield is a "cannot progress yet" point (see the README).
+   */
+  readonly fairness?: boolean;
   /** Budget of schedules (default 1,000,000 for dfs, 1,000 for random and pct). */
   readonly maxSchedules?: number;
   /** Steps per schedule, the liveness bound: a run past it is a `livelock` (default 10,000). */
@@ -73,6 +80,8 @@ export interface Settings {
   readonly preemptionBound: number | undefined;
   /** DPOR with sleep sets; by default true for `dfs` without a preemption bound, else false. */
   readonly reduction: boolean;
+  /** Fair schedules only (`dfs` and the minimizer); true unless turned off. */
+  readonly fairness: boolean;
   /** Schedules the search loop may run before it stops with `stoppedBy: 'schedules'`. */
   readonly maxSchedules: number;
   /** Steps per run, at most {@link STEPS_MAX}; a run past it is a `livelock` finding. */
@@ -166,6 +175,7 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
       options.reduction,
       exhaustive && options.preemptionBound === undefined,
     ),
+    fairness: flag('fairness', options.fairness, true),
     maxSchedules: integer(
       'maxSchedules',
       options.maxSchedules,
@@ -193,6 +203,7 @@ export function describeSettings(
     ...(scheduleText === undefined ? {} : { schedule: scheduleText }),
     preemptionBound: settings.preemptionBound ?? null,
     reduction: settings.reduction,
+    fairness: settings.fairness,
     maxSchedules: settings.maxSchedules,
     maxSteps: settings.maxSteps,
     timeLimitMs: settings.timeLimitMs,

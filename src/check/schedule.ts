@@ -2,22 +2,34 @@
  * A schedule as data: the task chosen at every step of a run, and the seed of
  * `world.random()`. It has a compact, versioned, printable encoding:
  *
- * | string             | choices     | seed |
- * |--------------------|-------------|------|
- * | `v1:`              | none        | 0    |
- * | `v1:0.1.1.2`       | 0, 1, 1, 2  | 0    |
- * | `v1:0.1.1.2;seed=7`| 0, 1, 1, 2  | 7    |
+ * | string                | choices              | seed |
+ * |-----------------------|----------------------|------|
+ * | `v1:`                 | none                 | 0    |
+ * | `v1:0.1.1.2`          | 0, 1, 1, 2           | 0    |
+ * | `v1:0.1.1.2;seed=7`   | 0, 1, 1, 2           | 7    |
+ * | `v2:0.1*2.2`          | 0, 1, 1, 2           | 0    |
+ * | `v2:2.(0.1)*3;seed=7` | 2, 0, 1, 0, 1, 0, 1  | 7    |
  *
  * A task is named by its index in spawn order. Every step is listed (even a step with a
  * single runnable task), so a replay that diverges is detected at the step it diverges.
- * `decodeSchedule(encodeSchedule(s))` equals `s` (tested).
+ * `v2` folds repeats (`schedule-v2.ts`): {@link encodeSchedule} writes it only for a
+ * schedule whose `v1` string is longer than {@link SCHEDULE_FOLD_FROM} characters (a
+ * livelock's) and shorter for it; both versions decode. `decodeSchedule(encodeSchedule(s))`
+ * equals `s` (tested).
  */
 
 import { InvalidArgumentError } from '../errors.ts';
 import { STEPS_MAX, TASKS_MAX } from './limits.ts';
+import { decodeBody, encodeBody } from './schedule-v2.ts';
 
-/** The version prefix of the encoding. */
+/** The version prefix of the plain encoding (every choice listed). */
 export const SCHEDULE_VERSION = 'v1';
+
+/** The version prefix of the run-length encoding (repeats folded). */
+export const SCHEDULE_VERSION_FOLDED = 'v2';
+
+/** Past this many characters, a `v1` string is written as `v2` when that is shorter. */
+export const SCHEDULE_FOLD_FROM = 120;
 
 /** A schedule: the task index chosen at each step, and the seed of `world.random()`. */
 export interface Schedule {
@@ -28,7 +40,9 @@ export interface Schedule {
 }
 
 /**
- * Encodes a schedule as `v1:<choices joined by '.'>[;seed=<n>]`. Pairs with {@link decodeSchedule}.
+ * Encodes a schedule as `v1:<choices joined by '.'>[;seed=<n>]`, or, past
+ * {@link SCHEDULE_FOLD_FROM} characters, as the shorter `v2:<run-length body>[;seed=<n>]`.
+ * Pairs with {@link decodeSchedule}.
  * @throws InvalidArgumentError for a choice outside `[0, TASKS_MAX)` or a seed that is not a
  * safe integer (a string that {@link decodeSchedule} would refuse).
  */
@@ -47,7 +61,11 @@ export function encodeSchedule(schedule: Schedule): string {
   }
   if (!Number.isSafeInteger(schedule.seed))
     bad(`seed ${String(schedule.seed)} is not a safe integer`);
-  const body = `${SCHEDULE_VERSION}:${schedule.choices.join('.')}`;
+  let body = `${SCHEDULE_VERSION}:${schedule.choices.join('.')}`;
+  if (body.length > SCHEDULE_FOLD_FROM) {
+    const folded = `${SCHEDULE_VERSION_FOLDED}:${encodeBody(schedule.choices)}`;
+    if (folded.length < body.length) body = folded;
+  }
   return schedule.seed === 0 ? body : `${body};seed=${schedule.seed}`;
 }
 
@@ -57,7 +75,9 @@ export function encodeSchedule(schedule: Schedule): string {
  */
 export function decodeSchedule(text: string): Schedule {
   const bad = (why: string): never => {
-    throw new InvalidArgumentError(`schedule '${text}': ${why} (expected e.g. 'v1:0.1.1.2')`);
+    throw new InvalidArgumentError(
+      `schedule '${text}': ${why} (expected e.g. 'v1:0.1.1.2' or 'v2:0.1*2.2')`,
+    );
   };
   if (typeof text !== 'string') {
     throw new InvalidArgumentError(`schedule must be a string, got ${String(text)}`);
@@ -65,7 +85,8 @@ export function decodeSchedule(text: string): Schedule {
   const colon = text.indexOf(':');
   if (colon < 0) bad('no version prefix');
   const version = text.slice(0, colon);
-  if (version !== SCHEDULE_VERSION) bad(`unknown version '${version}'`);
+  if (version !== SCHEDULE_VERSION && version !== SCHEDULE_VERSION_FOLDED)
+    bad(`unknown version '${version}' (known: v1, v2)`);
   const [body = '', ...suffixes] = text.slice(colon + 1).split(';');
   let seed = 0;
   for (const suffix of suffixes) {
@@ -75,6 +96,9 @@ export function decodeSchedule(text: string): Schedule {
     if (!/^-?\d+$/.test(value)) bad(`seed '${value}' is not an integer`);
     seed = Number(value);
     if (!Number.isSafeInteger(seed)) bad(`seed '${value}' is not a safe integer`);
+  }
+  if (version === SCHEDULE_VERSION_FOLDED) {
+    return { choices: decodeBody(body, STEPS_MAX, TASKS_MAX, bad), seed };
   }
   const parts = body === '' ? [] : body.split('.');
   if (parts.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);

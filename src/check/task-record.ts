@@ -39,6 +39,18 @@ export class TaskRecord {
   }
 }
 
+/**
+ * Watches the points a run passes (for the CLI's worker: where a task that never comes back
+ * started its last step). Called at every resume, so it must be cheap and must not throw.
+ */
+export interface PointProbe {
+  /**
+   * `task` is resumed at `op` for step `step` (from 0) of the current run, whose schedule has
+   * `preemptions` preemptions so far (this step included).
+   */
+  resumed(task: TaskRecord, op: Op, step: number, preemptions: number): void;
+}
+
 /** What the run (the host) does when the scheduler signals. */
 export interface SchedulerHost {
   /** The running task parked or ended: close the step and resume the next task, or end. */

@@ -11,7 +11,8 @@ export type FindingKind =
   | 'deadlock'
   | 'livelock'
   | 'contract'
-  | 'outside';
+  | 'outside'
+  | 'hang';
 
 /** One event of a run's trace. Time is the step number, so traces are deterministic. */
 export interface TraceEvent {

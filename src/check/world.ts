@@ -13,7 +13,7 @@ import { AddressSpace, type AddressSpaceOptions } from '../core/address-space.ts
 import type { Diagnostic, DiagnosticKind } from '../core/diagnostics.ts';
 import type { Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { type Scheduler, yieldNow } from '../sched/scheduler.ts';
+import { mightSleep, type Scheduler, yieldNow } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
 import { Shared } from '../sync/shared.ts';
@@ -57,8 +57,17 @@ export interface World {
   rwsem(name?: string): RwSemaphore;
   /** A shared cell: `load()`/`store()` are scheduling points, `.value` is not. */
   shared<T>(initial: T, name?: string): Shared<T>;
-  /** An explicit scheduling point (`cond_resched()`). */
+  /**
+   * An explicit scheduling point in a retry loop (`cpu_relax()`, `cond_resched()` in a
+   * spin-wait): "I cannot progress until another task does". The fair search holds a task
+   * that yields twice while another could run and did not back until that one has run.
+   */
   yieldNow(): Promise<void>;
+  /**
+   * A scheduling point where the task may sleep while it makes progress (a device command,
+   * `cond_resched()` in a long walk); fairness ignores it.
+   */
+  mightSleep(): Promise<void>;
   /**
    * The core under this run's scheduler: semantics default to `world.semantics`; every
    * diagnostic is a `contract` finding (and is passed on to `options.onDiagnostic`).
@@ -171,6 +180,10 @@ export class RunWorld implements World {
 
   yieldNow(): Promise<void> {
     return yieldNow(this.scheduler);
+  }
+
+  mightSleep(): Promise<void> {
+    return mightSleep(this.scheduler);
   }
 
   addressSpace(options: WorldAddressSpaceOptions = {}): AddressSpace {

@@ -9,14 +9,16 @@
  * | `list`                       | the library's scenarios                       | 0     |
  * | `init <name>`                | writes `<name>.ts` (`init.ts`)                | 0     |
  *
+ * `check` and `replay` explore in a worker thread (`worker-host.ts`), so the time limit
+ * holds even against a task that never reaches a scheduling point (a `hang` finding).
+ *
  * With `--json` standard output carries only the JSON document.
  */
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { check } from '../check/check.ts';
-import { type CheckOptions, describeSettings, resolveOptions } from '../check/options.ts';
+import { TIME_LIMIT_DEFAULT_MS } from '../check/limits.ts';
 import { decodeSchedule } from '../check/schedule.ts';
 import type { CheckResult } from '../check/types.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -24,9 +26,12 @@ import { chromeTraceJson } from '../trace/chrome-trace.ts';
 import { toFtrace } from '../trace/ftrace.ts';
 import { renderHtmlReport } from '../trace/report.ts';
 import { formatSummary, formatTrace } from '../trace/text.ts';
-import { type CliCheckOptions, checkOptionsFrom, EXIT_FINDING, EXIT_OK } from './options.ts';
-import { createProgress } from './progress.ts';
-import { libraryEntries, resolveScenario, type ScenarioSource } from './scenario-source.ts';
+import { type CliCheckOptions, EXIT_FINDING, EXIT_OK } from './options.ts';
+import { createProgress, type ProgressSink } from './progress.ts';
+import { libraryEntries } from './scenario-source.ts';
+import { runInWorker } from './worker-host.ts';
+import { probeBuffer } from './worker-probe.ts';
+import type { WorkerReady, WorkerRequest } from './worker-protocol.ts';
 
 /** Where the commands write, and what they may show. */
 export interface CliIo {
@@ -57,10 +62,27 @@ function outputPath(io: CliIo, path: string | undefined, what: string): string |
   return full;
 }
 
+/**
+ * What names the scenario in a replay command: a file's absolute path (so that the printed
+ * command works from any directory), else the library name.
+ */
+function scenarioArg(io: CliIo, ready: WorkerReady): string | undefined {
+  return ready.origin === 'library' ? undefined : resolve(io.cwd, ready.origin);
+}
+
+/**
+ * The command that runs this very copy of the CLI: `node <abs>/bin/mmu-notifier.js`. Not
+ * `npx mmu-notifier`: outside a project that depends on the package, npx would fetch
+ * whatever the public registry holds under that name (issue 14).
+ */
+export function selfCommand(): readonly string[] {
+  return ['node', fileURLToPath(new URL('../../bin/mmu-notifier.js', import.meta.url))];
+}
+
 function writeOutputs(
   io: CliIo,
   result: CheckResult,
-  source: ScenarioSource,
+  ready: WorkerReady,
   cli: CliCheckOptions,
 ): void {
   const trace = outputPath(io, cli.trace, 'trace');
@@ -78,51 +100,20 @@ function writeOutputs(
   if (trace !== undefined) write(trace, chromeTraceJson(result), cli.trace!, 'trace');
   if (ftrace !== undefined) write(ftrace, toFtrace(result), cli.ftrace!, 'ftrace text');
   if (report !== undefined) {
-    const description = source.scenario.description;
-    const arg = scenarioArg(io, source);
+    const arg = scenarioArg(io, ready);
     const html = renderHtmlReport(result, {
       command: selfCommand(),
-      ...(description === undefined ? {} : { description }),
+      ...(ready.description === undefined ? {} : { description: ready.description }),
       ...(arg === undefined ? {} : { scenarioArg: arg }),
     });
     write(report, html, cli.report!, 'report');
   }
 }
 
-/**
- * The effective options as one line, logged before the run so that it can be repeated;
- * resolving them also rejects a bad combination before any work is done.
- */
-function describeOptions(options: Readonly<Record<string, unknown>>): string {
-  const settings = resolveOptions(options as CheckOptions);
-  const schedule = typeof options['schedule'] === 'string' ? options['schedule'] : undefined;
-  return Object.entries(describeSettings(settings, schedule))
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
-}
-
-/**
- * What names the scenario in a replay command: a file's absolute path (so that the printed
- * command works from any directory), else the library name.
- */
-function scenarioArg(io: CliIo, source: ScenarioSource): string | undefined {
-  return source.origin === 'library' ? undefined : resolve(io.cwd, source.origin);
-}
-
-/**
- * The command that runs this very copy of the CLI: `node <abs>/bin/mmu-notifier.js`. Not
- * `npx mmu-notifier`: outside a project that depends on the package, npx would fetch
- * whatever the public registry holds under that name (issue 14).
- */
-export function selfCommand(): readonly string[] {
-  return ['node', fileURLToPath(new URL('../../bin/mmu-notifier.js', import.meta.url))];
-}
-
 function printResult(
   io: CliIo,
   result: CheckResult,
-  source: ScenarioSource,
+  ready: WorkerReady,
   cli: CliCheckOptions,
   traceMax: number,
 ): void {
@@ -136,68 +127,75 @@ function printResult(
     const options = markStep === undefined ? { max: traceMax } : { max: traceMax, markStep };
     io.out(`${formatTrace(trace, options)}\n\n`);
   }
-  io.out(`${formatSummary(result, scenarioArg(io, source), selfCommand())}\n`);
+  io.out(`${formatSummary(result, scenarioArg(io, ready), selfCommand())}\n`);
 }
 
-async function runChecked(
+/**
+ * Runs one command's exploration in a worker (`worker-host.ts`): prints the effective
+ * options once the worker has resolved them, then the result; writes the output files.
+ */
+async function explore(
   io: CliIo,
-  source: ScenarioSource,
-  options: Record<string, unknown>,
+  command: 'check' | 'replay',
+  arg: string,
   cli: CliCheckOptions,
-): Promise<CheckResult> {
-  const budget = resolveOptions(options as CheckOptions).maxSchedules;
-  const progress = createProgress(cli.progress === false ? undefined : io.progressStream, budget);
-  try {
-    const withProgress =
-      progress.onProgress === undefined ? options : { ...options, onProgress: progress.onProgress };
-    return await check(source.scenario, withProgress as CheckOptions);
-  } finally {
-    progress.stop();
-  }
-}
-
-/** `check <scenario | file>`: explores the scenario's schedules. */
-export async function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions): Promise<number> {
-  const source = await resolveScenario(arg, io.cwd);
-  const options = checkOptionsFrom(cli, source.defaults);
+  schedule?: string,
+): Promise<number> {
   outputPath(io, cli.trace, 'trace');
   outputPath(io, cli.ftrace, 'ftrace text');
   outputPath(io, cli.report, 'report');
-  const effective = describeOptions(options);
-  if (cli.json !== true) io.out(`check ${source.scenario.name} ${effective}\n`);
-  const result = await runChecked(io, source, options, cli);
-  printResult(io, result, source, cli, 60);
-  writeOutputs(io, result, source, cli);
-  return result.ok ? EXIT_OK : EXIT_FINDING;
+  const stream = cli.progress === false || command === 'replay' ? undefined : io.progressStream;
+  let progress: ProgressSink | undefined;
+  const request: WorkerRequest = {
+    command,
+    arg,
+    cwd: io.cwd,
+    cli,
+    ...(schedule === undefined ? {} : { schedule }),
+    progress: stream !== undefined,
+    probe: probeBuffer(),
+  };
+  try {
+    const { ready, result } = await runInWorker(request, cli.timeLimit ?? TIME_LIMIT_DEFAULT_MS, {
+      onReady: (ready) => {
+        if (cli.json !== true) io.out(`${command} ${ready.name} ${ready.effective}\n`);
+        const budget = Number(ready.options['maxSchedules']);
+        progress = createProgress(stream, budget);
+      },
+      onProgress: (report) => progress?.onProgress?.(report),
+    });
+    progress?.stop();
+    progress = undefined;
+    printResult(io, result, ready, cli, command === 'replay' ? 10_000 : 60);
+    if (schedule !== undefined) {
+      const note = scheduleNote(decodeSchedule(schedule).choices.length, result);
+      if (note !== undefined) io.err(`note: ${note}\n`);
+    }
+    writeOutputs(io, result, ready, cli);
+    return result.ok ? EXIT_OK : EXIT_FINDING;
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** `check <scenario | file>`: explores the scenario's schedules (in a worker thread). */
+export function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions): Promise<number> {
+  if (arg.trim() === '')
+    throw new InvalidArgumentError("the scenario name is empty: run 'mmu-notifier list'");
+  return explore(io, 'check', arg, cli);
 }
 
 /** `replay <scenario> <schedule>`: re-runs one schedule and prints its trace. */
-export async function replayCommand(
+export function replayCommand(
   io: CliIo,
   arg: string,
   schedule: string,
   cli: CliCheckOptions,
 ): Promise<number> {
-  const listed = decodeSchedule(schedule).choices.length;
-  const source = await resolveScenario(arg, io.cwd);
-  const base = checkOptionsFrom({ ...cli, strategy: undefined }, source.defaults);
-  const options: Record<string, unknown> = {
-    ...(base['semantics'] === undefined ? {} : { semantics: base['semantics'] }),
-    ...(base['maxSteps'] === undefined ? {} : { maxSteps: base['maxSteps'] }),
-    strategy: 'replay',
-    schedule,
-  };
-  outputPath(io, cli.trace, 'trace');
-  outputPath(io, cli.ftrace, 'ftrace text');
-  outputPath(io, cli.report, 'report');
-  const effective = describeOptions(options);
-  if (cli.json !== true) io.out(`replay ${source.scenario.name} ${effective}\n`);
-  const result = await runChecked(io, source, options, { ...cli, progress: false });
-  printResult(io, result, source, cli, 10_000);
-  const note = scheduleNote(listed, result);
-  if (note !== undefined) io.err(`note: ${note}\n`);
-  writeOutputs(io, result, source, cli);
-  return result.ok ? EXIT_OK : EXIT_FINDING;
+  decodeSchedule(schedule);
+  if (arg.trim() === '')
+    throw new InvalidArgumentError("the scenario name is empty: run 'mmu-notifier list'");
+  return explore(io, 'replay', arg, { ...cli, progress: false }, schedule);
 }
 
 /**

@@ -39,6 +39,8 @@ export interface CliCheckOptions {
   readonly maxSteps?: number;
   /** `--time-limit` in milliseconds, parsed by {@link parseDuration}: `timeLimitMs`. */
   readonly timeLimit?: number;
+  /** False with `--no-fairness` (`check` only): the checker's `fairness`. */
+  readonly fairness?: boolean;
   /** `--json`: standard output carries the result object and nothing else. */
   readonly json?: boolean;
   /** `--trace <file>`: where to write the Chrome trace of the finding (or the replay). */
@@ -113,5 +115,6 @@ export function checkOptionsFrom(
   set('maxSchedules', cli.maxSchedules);
   set('maxSteps', cli.maxSteps);
   set('timeLimitMs', cli.timeLimit);
+  if (cli.fairness === false) out['fairness'] = false;
   return out;
 }

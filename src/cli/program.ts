@@ -50,6 +50,11 @@ const ftraceOption = (): Option =>
   new Option('--ftrace <file>', 'write the trace as ftrace text (trace-cmd style)');
 const reportOption = (): Option =>
   new Option('--report <file>', 'write a self-contained HTML report');
+const timeLimitOption = (): Option =>
+  new Option(
+    '--time-limit <duration>',
+    'wall-time budget: 500ms, 30s, 2m, 24h (holds even against a task that never yields)',
+  ).argParser(parser(parseDuration));
 const jsonOption = (): Option =>
   new Option('--json', 'print the result object as JSON (and nothing else)');
 
@@ -79,11 +84,8 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
         parser(parseCount('--max-steps')),
       ),
     )
-    .addOption(
-      new Option('--time-limit <duration>', 'wall-time budget: 500ms, 30s, 2m, 24h').argParser(
-        parser(parseDuration),
-      ),
-    )
+    .addOption(timeLimitOption())
+    .option('--no-fairness', 'dfs: explore unfair schedules too (a spin-wait may then livelock)')
     .addOption(jsonOption())
     .addOption(traceOption())
     .addOption(ftraceOption())
@@ -115,6 +117,7 @@ function replayCommandSpec(io: CliIo, box: ExitBox): Command {
         parser(parseCount('--max-steps')),
       ),
     )
+    .addOption(timeLimitOption())
     .addOption(jsonOption())
     .addOption(traceOption())
     .addOption(ftraceOption())

@@ -11,7 +11,7 @@
  */
 
 import { StateError } from '../errors.ts';
-import { yieldNow } from '../sched/scheduler.ts';
+import { mightSleep } from '../sched/scheduler.ts';
 import { EFAULT } from './errno.ts';
 import type { Mm } from './mm.ts';
 import { PAGE_SIZE } from './page-alloc.ts';
@@ -76,6 +76,6 @@ export async function getUserPage(mm: Mm, addr: number, write: boolean): Promise
   } finally {
     mm.mmapLock.readUnlock();
   }
-  await yieldNow(mm.sched);
+  await mightSleep(mm.sched);
   return pfn;
 }

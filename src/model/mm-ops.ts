@@ -17,7 +17,7 @@
 
 import type { MmuNotifierRange, MmuNotifyEvent } from '../core/range.ts';
 import { StateError } from '../errors.ts';
-import { yieldNow } from '../sched/scheduler.ts';
+import { mightSleep } from '../sched/scheduler.ts';
 import { EFAULT, EINVAL } from './errno.ts';
 import { type Mm, TASK_SIZE } from './mm.ts';
 import { PAGE_SIZE } from './page-alloc.ts';
@@ -50,7 +50,7 @@ async function zapRange(
   by: string,
 ): Promise<number> {
   const rec = await mm.invalidateStart(notifierRange(start, end, event), by);
-  await yieldNow(mm.sched); // cond_resched() in zap_pmd_range()
+  await mightSleep(mm.sched); // cond_resched() in zap_pmd_range()
   const pfns = mm.ptl.withLock(() => mm.zapPtes(start, end));
   await mm.invalidateEnd(rec);
   for (const pfn of pfns) mm.alloc.put(pfn); // tlb_finish_mmu(): after the end

@@ -18,7 +18,7 @@
 import type { MmuNotifier, MmuNotifierOps } from '../core/ops.ts';
 import { EAGAIN, type MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
-import { yieldNow } from '../sched/scheduler.ts';
+import { mightSleep } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { SpinLock } from '../sync/spinlock.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
@@ -154,7 +154,7 @@ export async function odp2019Fault(odp: Odp2019, addr: number, write: boolean): 
     const stale = odp.notifiersCount.get() !== 0 || odp.notifiersSeq.get() !== seq;
     if (!stale) {
       odp.map(page, pfn, write);
-      await yieldNow(odp.mm.sched); // program the device's page table: may sleep, mutex held
+      await mightSleep(odp.mm.sched); // program the device's page table: may sleep, mutex held
     }
     odp.umemMutex.unlock();
     odp.mm.alloc.put(pfn);

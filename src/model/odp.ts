@@ -24,7 +24,7 @@
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
-import { yieldNow } from '../sched/scheduler.ts';
+import { mightSleep } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { EBUSY, EINVAL } from './errno.ts';
 import { hmmRangeFault } from './hmm.ts';
@@ -210,7 +210,7 @@ async function odpFaultLoop(odp: OdpUmem, page: number, write: boolean): Promise
     }
     const entry = pfns[0]!;
     odp.map(page, entry.pfn, entry.writable);
-    await yieldNow(mm.sched); // mlx5r_umr_update_xlt(): program the MR, may sleep, mutex held
+    await mightSleep(mm.sched); // mlx5r_umr_update_xlt(): program the MR, may sleep, mutex held
     odp.umemMutex.unlock();
     return entry.pfn;
   }
@@ -227,7 +227,7 @@ export async function odpRevokeMr(odp: OdpUmem, revokeUnlocked = false): Promise
   if (mr === null) throw new StateError(`${odp.name}: MR already revoked`);
   if (revokeUnlocked) {
     mr.destroyed.set(true);
-    await yieldNow(odp.mm.sched); // destroy_mkey(): a firmware command
+    await mightSleep(odp.mm.sched); // destroy_mkey(): a firmware command
     return;
   }
   await odp.umemMutex.lock();

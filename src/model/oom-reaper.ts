@@ -18,7 +18,7 @@
 
 import { EAGAIN } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { yieldNow } from '../sched/scheduler.ts';
+import { mightSleep } from '../sched/scheduler.ts';
 import type { Mm } from './mm.ts';
 import { notifierRange } from './mm-ops.ts';
 import { vmaIsAnonymous } from './vma.ts';
@@ -94,7 +94,9 @@ export async function oomReapTask(mm: Mm, options: OomReaperOptions = {}): Promi
       name: mm.name,
       detail: `attempt ${attempts} failed`,
     });
-    if (attempts < retries) await yieldNow(mm.sched); // schedule_timeout_idle(HZ/10)
+    // schedule_timeout_idle(HZ/10). The loop is bounded (`retries`), so it needs no fairness:
+    // a progress point, around which every interleaving is explored.
+    if (attempts < retries) await mightSleep(mm.sched);
   }
   mm.oomSkip.set(true);
   return { attempts: Math.min(attempts, retries), reaped };

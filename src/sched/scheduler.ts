@@ -172,7 +172,23 @@ export function isScheduler(value: unknown): value is Scheduler {
   return SCHEDULER_METHODS.every((method) => typeof table[method] === 'function');
 }
 
-/** An explicit scheduling point with no object: the kernel's `cond_resched()` / loom's `yield_now`. */
+/**
+ * An explicit scheduling point with no object, in a retry loop: the kernel's `cpu_relax()` /
+ * `cond_resched()` in a spin-wait, loom's `yield_now`. It says "I cannot progress until
+ * another task does": the checker's fair search holds a task that yields twice while
+ * another task could run and did not back until that task has run (see `mightSleep` for a
+ * point where the task goes on making progress).
+ */
 export function yieldNow(scheduler: Scheduler = defaultScheduler): Promise<void> {
   return scheduler.point({ kind: 'yield', obj: 0, write: false });
+}
+
+/**
+ * A scheduling point with no object where the task may sleep while it makes progress: a
+ * firmware command, programming a device, `cond_resched()` inside a long walk (the kernel's
+ * `might_sleep()` sites that do sleep). Unlike {@link yieldNow} it never means "waiting for
+ * another task", so fairness ignores it: every interleaving around it is explored.
+ */
+export function mightSleep(scheduler: Scheduler = defaultScheduler): Promise<void> {
+  return scheduler.point({ kind: 'might_sleep', obj: 0, write: false });
 }

@@ -79,6 +79,11 @@ export function replayCommandLine(
   if (result.finding.kind === 'livelock' && typeof maxSteps === 'number') {
     args.push('--max-steps', String(maxSteps));
   }
+  // A hang is stopped by the time limit only: the replay needs it too.
+  const timeLimitMs = result.options['timeLimitMs'];
+  if (result.finding.kind === 'hang' && typeof timeLimitMs === 'number') {
+    args.push('--time-limit', `${Math.round(timeLimitMs)}ms`);
+  }
   return args.map(shellArg).join(' ');
 }
 

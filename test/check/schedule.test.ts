@@ -31,10 +31,59 @@ describe('schedule encoding', () => {
     assert.equal(encodeSchedule({ choices: [], seed: 0 }), 'v1:');
   });
 
+  it('folds a long schedule into run lengths (v2), which round-trips', () => {
+    const pingPong = Array.from({ length: 3000 }, () => [0, 1]).flat();
+    const spin = [0, 1, ...Array<number>(9990).fill(2), ...pingPong];
+    const text = encodeSchedule({ choices: spin, seed: 3 });
+    assert.equal(text, 'v2:0.1.2*9990.(0.1)*3000;seed=3');
+    assert.deepEqual(decodeSchedule(text), { choices: spin, seed: 3 });
+    // Short schedules stay v1, and a long one that does not fold stays v1 too.
+    assert.equal(encodeSchedule({ choices: [0, 0, 0], seed: 0 }), 'v1:0.0.0');
+    const mixed = Array.from({ length: 60 }, (_, i) => i % 30); // no run, period > PERIOD_MAX
+    assert.match(encodeSchedule({ choices: mixed, seed: 0 }), /^v1:/);
+  });
+
+  it('round-trips repetitive schedules through v2', () => {
+    const block = fc.record({
+      body: fc.array(fc.integer({ min: 0, max: TASKS_MAX - 1 }), { minLength: 1, maxLength: 5 }),
+      times: fc.integer({ min: 1, max: 60 }),
+    });
+    fc.assert(
+      fc.property(fc.array(block, { maxLength: 12 }), (blocks) => {
+        const choices = blocks.flatMap(({ body, times }) =>
+          Array.from({ length: times }, () => body).flat(),
+        );
+        const text = encodeSchedule({ choices, seed: 0 });
+        assert.ok(text.length <= 3 + 3 * choices.length, text);
+        assert.deepEqual(decodeSchedule(text), { choices, seed: 0 });
+      }),
+      { seed: 0x5eed, numRuns: 300 },
+    );
+  });
+
+  it('decodes v1 and v2 alike', () => {
+    assert.deepEqual(decodeSchedule('v2:0.1*2.2'), decodeSchedule('v1:0.1.1.2'));
+    assert.deepEqual(decodeSchedule('v2:2.(0.1)*3;seed=7'), {
+      choices: [2, 0, 1, 0, 1, 0, 1],
+      seed: 7,
+    });
+    assert.deepEqual(decodeSchedule('v2:'), { choices: [], seed: 0 });
+  });
+
   it('refuses malformed strings', () => {
     for (const bad of [
       '0.1.2',
-      'v2:0.1',
+      'v3:0.1',
+      'v2:0*1',
+      'v2:0*x',
+      'v2:(0.1)*1',
+      'v2:((0)*2)*2',
+      'v2:(0.1*2',
+      'v2:0.1)*2',
+      'v2:(0)*2)',
+      'v2:99',
+      'v2:0*1000001',
+      'v2:(0.1)*600000',
       'v1:0..1',
       'v1:a',
       'v1:0.99',

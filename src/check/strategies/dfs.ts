@@ -18,10 +18,20 @@
  * Sleep sets carry each sleeping task's accesses (recorded when it ran from that node); a
  * run whose every enabled task sleeps is pruned (`-1`). With a preemption bound (plain DFS
  * only: see {@link REDUCTION_WITH_BOUND}), a choice that would exceed it is not allowed.
+ *
+ * Fairness (`fairness.ts`, on by default): each node also keeps the enabled tasks fairness
+ * allows there (`#fair`); every choice, backtrack and race reversal is taken among those
+ * only. A race whose reversing tasks are all held back at its node schedules the task they
+ * wait for inside their window (`#unblock`), else adds every allowed task there (the
+ * fallback of Flanagan & Godefroid for a task that is not enabled). With the reduction, the
+ * run also records fairness as an access (`FAIRNESS_OBJECT`: a yield is dependent with every
+ * other task's step). Why that keeps the reduction sound is argued in `docs/architecture.md`
+ * ("Fairness and the reduction").
  */
 
 import { assertInternal, InvalidArgumentError, StateError } from '../../errors.ts';
 import { dependent, type ExecutionLogView, stepAccesses } from '../execution-log.ts';
+import { FairnessTracker } from '../fairness.ts';
 import { continueOrLowest, type Strategy, type StrategyName } from '../strategy.ts';
 import { RaceDetector } from './dpor.ts';
 
@@ -37,6 +47,8 @@ export interface DfsOptions {
   readonly reduction: boolean;
   /** At most this many preemptions per schedule; undefined = unbounded. */
   readonly preemptionBound: number | undefined;
+  /** Fair schedules only (`fairness.ts`); default true. */
+  readonly fairness?: boolean;
 }
 
 /** Exhaustive search (see the module comment). */
@@ -50,6 +62,11 @@ export class DfsStrategy implements Strategy {
   readonly #done: number[] = [];
   readonly #sleep: number[] = [];
   readonly #preempt: number[] = [];
+  /** `#fair[d]`: the enabled tasks that fairness allows at node d (all of them when off). */
+  readonly #fair: number[] = [];
+  /** `#held[d][2t]`, `[2t + 1]`: what held-back task t waits for at node d, since which node. */
+  readonly #held: (number[] | undefined)[] = [];
+  readonly #fairness: FairnessTracker | null;
   /** `#access[d][t]`: the accesses of task t's step from node d (t done or asleep there). */
   readonly #access: (number[] | undefined)[][] = [];
   readonly #races = new RaceDetector();
@@ -65,6 +82,7 @@ export class DfsStrategy implements Strategy {
     }
     this.#reduction = options.reduction;
     this.#bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
+    this.#fairness = options.fairness === false ? null : new FairnessTracker();
   }
 
   get complete(): boolean {
@@ -77,6 +95,7 @@ export class DfsStrategy implements Strategy {
   }
 
   nextTask(step: number, enabled: number, previous: number, log: ExecutionLogView): number {
+    const fair = this.#advanceFairness(step, enabled, previous, log);
     if (step < this.#depth) {
       if (this.#enabled[step] !== enabled) {
         throw new StateError(
@@ -89,6 +108,7 @@ export class DfsStrategy implements Strategy {
     assertInternal(step === this.#depth, `dfs node ${step} skipped (depth ${this.#depth})`);
     const preempt = step === 0 ? 0 : this.#preempt[step - 1]! + (this.#preempted(step - 1) ? 1 : 0);
     this.#enabled[step] = enabled;
+    this.#fair[step] = fair;
     this.#preempt[step] = preempt;
     if (this.#reduction) this.#access[step] = [];
     this.#sleep[step] = this.#reduction && step > 0 ? this.#childSleep(step - 1, log) : 0;
@@ -127,16 +147,45 @@ export class DfsStrategy implements Strategy {
     this.#complete = true;
   }
 
-  /** True when the step at node `d` switched away from a task that could continue. */
+  /** Advances the fairness state to step `step`; the tasks it allows there. */
+  #advanceFairness(step: number, enabled: number, previous: number, log: ExecutionLogView): number {
+    const fairness = this.#fairness;
+    if (fairness === null) return enabled;
+    if (step === 0) fairness.reset();
+    else fairness.stepped(previous, log.enabledAt(step - 1), enabled, log.yielded, step);
+    const allowed = fairness.allowed(enabled);
+    if (step >= this.#depth) this.#recordHeld(step, enabled & ~allowed, fairness);
+    return allowed;
+  }
+
+  /** At a new node: for each task held back, what it waits for and since which node. */
+  #recordHeld(step: number, held: number, fairness: FairnessTracker): void {
+    if (held === 0) {
+      this.#held[step] = undefined;
+      return;
+    }
+    const record: number[] = [];
+    for (let rest = held; rest !== 0; rest &= rest - 1) {
+      const t = 31 - Math.clz32(rest & -rest);
+      record[t * 2] = fairness.waitsFor(t);
+      record[t * 2 + 1] = fairness.edgeWindow(t);
+    }
+    this.#held[step] = record;
+  }
+
+  /**
+   * True when the step at node `d` switched away from a task that could continue (a switch
+   * away from a task that fairness holds back is not a preemption: CHESS counts it so too).
+   */
   #preempted(d: number): boolean {
     if (d === 0) return false;
     const previous = this.#chosen[d - 1]!;
-    return previous !== this.#chosen[d] && (this.#enabled[d]! & (1 << previous)) !== 0;
+    return previous !== this.#chosen[d] && (this.#fair[d]! & (1 << previous)) !== 0;
   }
 
-  /** The choices at node `d` within the preemption bound. */
+  /** The choices at node `d` within the preemption bound and allowed by fairness. */
   #allowed(d: number): number {
-    const enabled = this.#enabled[d]!;
+    const enabled = this.#fair[d]!;
     if (d === 0 || this.#preempt[d]! < this.#bound) return enabled;
     const previous = this.#chosen[d - 1]!;
     return (enabled & (1 << previous)) !== 0 ? 1 << previous : enabled;
@@ -162,11 +211,38 @@ export class DfsStrategy implements Strategy {
     return sleep;
   }
 
-  /** Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there. */
+  /**
+   * Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there.
+   * When fairness holds every one of them back, see {@link DfsStrategy.#unblock}.
+   */
   #addAt(i: number, initials: number): void {
     if ((initials & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
-    const enabled = this.#enabled[i]!;
+    const enabled = this.#fair[i]!;
     const candidates = initials & enabled;
+    const held = initials & this.#enabled[i]! & ~enabled;
+    if (candidates === 0 && held !== 0 && this.#unblock(i, held)) return;
     this.#backtrack[i]! |= candidates === 0 ? enabled : candidates & -candidates;
+  }
+
+  /**
+   * A race reversal wants a task of `held` at node `i`, where fairness holds it back: it
+   * neglected a task `u` over its last window. Schedules in which `u` ran inside that window
+   * do not hold it back, so `u` is explored at the first node of the window where it is
+   * allowed (unless it is already chosen, done or asleep there). False when there is none.
+   */
+  #unblock(i: number, held: number): boolean {
+    const record = this.#held[i];
+    assertInternal(record !== undefined, `dfs: no fairness record at node ${i}`);
+    const q = 31 - Math.clz32(held & -held);
+    const waits = record[q * 2]! & this.#enabled[i]!;
+    if (waits === 0) return false;
+    const u = 1 << (31 - Math.clz32(waits & -waits));
+    for (let j = record[q * 2 + 1]!; j < i; j++) {
+      if ((this.#fair[j]! & u) === 0) continue;
+      if (((this.#backtrack[j]! | this.#done[j]! | this.#sleep[j]!) & u) === 0)
+        this.#backtrack[j]! |= u;
+      return true;
+    }
+    return false;
   }
 }

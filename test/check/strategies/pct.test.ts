@@ -88,9 +88,11 @@ describe('random walk', () => {
     for (const count of counts) assert.ok(count > 850 && count < 1150, String(counts));
   });
 
-  it('the exhaustive search calls an unfair spin a livelock; the random walk does not', async () => {
-    const dfs = await check(spinWait, { maxSteps: 100 });
+  it('the unfair exhaustive search calls a spin a livelock; the fair one and the random walk do not', async () => {
+    const dfs = await check(spinWait, { maxSteps: 100, fairness: false });
     assert.equal(dfs.finding?.kind, 'livelock');
+    const fair = await check(spinWait, { maxSteps: 100 });
+    assert.equal(fair.ok, true, fair.finding?.message);
     const random = await check(spinWait, { strategy: 'random', maxSchedules: 100, maxSteps: 1000 });
     assert.equal(random.ok, true);
   });

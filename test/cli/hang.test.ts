@@ -1,0 +1,81 @@
+/**
+ * Goal: `--time-limit` holds against a task that never reaches a scheduling point, and the
+ * hang is a finding that names the task and its last point and replays.
+ * Method: a scenario file whose `spinner` busy-waits on `.value` (no scheduling point)
+ * after a load, checked through the command line (in-process, so the exploration runs in
+ * the CLI's worker) with `--time-limit 2s`; then its printed schedule replayed.
+ */
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { cli, noStack, tempFiles } from './harness.ts';
+
+const BUSY_WAIT = `import { defineScenario } from 'mmu-notifier';
+
+export default defineScenario({
+  name: 'busy-wait',
+  setup(world) {
+    const flag = world.shared(false, 'flag');
+    world.spawn('setter', async () => {
+      await world.yieldNow();
+      await flag.store(true);
+    });
+    world.spawn('spinner', async () => {
+      await flag.load();
+      while (!flag.value) {} // no scheduling point: only another thread could stop this
+    });
+  },
+});
+`;
+
+const SPIN_WAIT = `import { defineScenario } from 'mmu-notifier';
+
+export default defineScenario({
+  name: 'spin-wait',
+  setup(world) {
+    const flag = world.shared(false, 'flag');
+    world.spawn('spinner', async () => {
+      while (!(await flag.load())) await world.yieldNow();
+    });
+    world.spawn('setter', () => flag.store(true));
+  },
+});
+`;
+
+describe('mmu-notifier check: a task that never yields', () => {
+  let dir = '';
+  let cleanup = async (): Promise<void> => {};
+  before(async () => {
+    ({ dir, cleanup } = await tempFiles({ 'busy.ts': BUSY_WAIT, 'spin.ts': SPIN_WAIT }));
+  });
+  after(() => cleanup());
+
+  it('--time-limit 2s stops it: a hang finding naming the task and its last point', async () => {
+    const r = await cli(['check', 'busy.ts', '--time-limit', '2s'], dir);
+    assert.equal(r.code, 1, r.err + r.out);
+    assert.match(r.out, /busy-wait \(semantics current\): FINDING \(hang\)/);
+    assert.match(
+      r.out,
+      /hang: task 'spinner' at cell\.load on flag \(its last scheduling point, step \d+\)/,
+    );
+    assert.match(r.out, /stopped at the time limit \(2000 ms\)/);
+    assert.ok(noStack(r.out + r.err));
+    const schedule = /schedule: (v\d:\S*)/.exec(r.out)?.[1];
+    assert.ok(schedule !== undefined, r.out);
+    assert.match(r.out, / replay busy\.ts \S+ --semantics current --time-limit 2000ms\n/);
+    const replay = await cli(['replay', 'busy.ts', schedule, '--time-limit', '1s'], dir);
+    assert.equal(replay.code, 1, replay.err);
+    assert.match(replay.out, /hang: task 'spinner' at cell\.load on flag/);
+  });
+
+  it('a spin-wait with a yield is proven fair; --no-fairness calls it a livelock', async () => {
+    const fair = await cli(['check', 'spin.ts', '--max-steps', '200'], dir);
+    assert.equal(fair.code, 0, fair.err + fair.out);
+    assert.match(fair.out, /fairness=true/);
+    assert.match(fair.out, /PROVEN/);
+    const unfair = await cli(['check', 'spin.ts', '--max-steps', '200', '--no-fairness'], dir);
+    assert.equal(unfair.code, 1, unfair.err + unfair.out);
+    assert.match(unfair.out, /FINDING \(livelock\)/);
+    assert.match(unfair.out, /an unfair schedule/);
+  });
+});
