@@ -62,7 +62,10 @@ describe('mmu-notifier check: a task that never yields', () => {
     assert.ok(noStack(r.out + r.err));
     const schedule = /schedule: (v\d:\S*)/.exec(r.out)?.[1];
     assert.ok(schedule !== undefined, r.out);
-    assert.match(r.out, / replay busy\.ts \S+ --semantics current --time-limit 2000ms\n/);
+    assert.match(
+      r.out,
+      /replay: +node \S+mmu-notifier\.js replay \S+\/busy\.ts \S+ --semantics current --time-limit 2000ms\n/,
+    );
     const replay = await cli(['replay', 'busy.ts', schedule, '--time-limit', '1s'], dir);
     assert.equal(replay.code, 1, replay.err);
     assert.match(replay.out, /hang: task 'spinner' at cell\.load on flag/);
