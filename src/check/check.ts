@@ -8,6 +8,9 @@
 import { StateError } from '../errors.ts';
 import { type RunOutcome, type RunSettings, runSchedule } from './execution.ts';
 import { ExecutionLog } from './execution-log.ts';
+import { LockGraph } from './lockdep/graph.ts';
+import { replayPriors } from './lockdep/priors.ts';
+import { isLockdepFinding, publishReport } from './lockdep/report.ts';
 import { minimize } from './minimize.ts';
 import { type CheckOptions, describeSettings, resolveOptions, type Settings } from './options.ts';
 import { encodeSchedule } from './schedule.ts';
@@ -62,7 +65,10 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
     seed: settings.seed,
     semantics: settings.semantics,
     trace: traced,
+    lockdep: settings.lockdep ? new LockGraph() : null,
   };
+  const priors = settings.schedule?.priors ?? [];
+  await replayPriors(scenario, priors, log, run, counters);
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
     maxSchedules: settings.maxSchedules,
     timeLimitMs: settings.timeLimitMs,
@@ -111,16 +117,22 @@ async function replayOnce(
   return outcome;
 }
 
-/** Replays `found` with tracing on and checks that it repeats exactly. */
+/**
+ * Replays `found` with tracing on and checks that it repeats exactly. A lock-order finding
+ * that uses dependencies of other runs replays them first, into a fresh lock graph.
+ */
 async function reproduce(
   scenario: Scenario,
   found: Found,
   log: ExecutionLog,
-  run: RunSettings,
+  traced: RunSettings,
   counters: Counters,
 ): Promise<Finding> {
-  const outcome = await replayOnce(scenario, found.choices, log, run, counters);
   const expected = found.outcome.finding!;
+  const priors = isLockdepFinding(expected) ? expected.priors : [];
+  const run = { ...traced, lockdep: traced.lockdep == null ? null : new LockGraph() };
+  await replayPriors(scenario, priors, log, run, counters);
+  const outcome = await replayOnce(scenario, found.choices, log, run, counters);
   const got = outcome.finding;
   if (
     got === null ||
@@ -132,13 +144,23 @@ async function reproduce(
         `${got === null ? 'no finding' : `'${got.message}'`} (state shared between runs? Math.random? the clock?)`,
     );
   }
+  const seed = run.seed;
+  const schedule = encodeSchedule({
+    choices: found.choices,
+    seed,
+    ...(priors.length === 0 ? {} : { priors }),
+  });
+  const encodePrior = (choices: readonly number[]): string => encodeSchedule({ choices, seed });
   return {
     kind: got.kind,
     message: got.message,
-    schedule: encodeSchedule({ choices: found.choices, seed: run.seed }),
+    schedule,
     trace: outcome.trace ?? [],
     step: outcome.steps === 0 ? 0 : outcome.steps - 1,
     preemptions: outcome.preemptions,
+    ...(isLockdepFinding(got)
+      ? { lockdep: publishReport(got.lockdep, schedule, encodePrior) }
+      : {}),
   };
 }
 

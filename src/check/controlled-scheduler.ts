@@ -41,6 +41,7 @@ import {
   tooManyObjects,
   tooManyTasks,
 } from './limits.ts';
+import type { LockValidator } from './lockdep/validator.ts';
 import { type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
@@ -63,6 +64,8 @@ export class ControlledScheduler implements Scheduler, Watched {
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
+  /** The run's lock validator, when lockdep is on (set by the run before setup). */
+  lockdep: LockValidator | undefined = undefined;
 
   constructor(host: SchedulerHost, log: ExecutionLog, trace: TraceEvent[] | null) {
     this.#host = host;
@@ -273,6 +276,7 @@ export class ControlledScheduler implements Scheduler, Watched {
         new SleepInAtomicError('task ended inside a non-blockable section'),
       );
     }
+    if (!failed) this.lockdep?.taskEnded(task);
     this.#record(
       task.name,
       failed ? 'exit.error' : 'exit',

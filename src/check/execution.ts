@@ -25,6 +25,8 @@ import {
   type RawFinding,
   strayFinding,
 } from './findings.ts';
+import type { LockGraph } from './lockdep/graph.ts';
+import { LockValidator } from './lockdep/validator.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
@@ -48,6 +50,10 @@ export interface RunSettings {
   readonly semantics: Semantics;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
+  /** The lock dependency graph shared by the runs of a check; absent or null: lockdep off. */
+  readonly lockdep?: LockGraph | null;
+  /** Capture the call site of each acquisition for lockdep reports (default: `trace`). */
+  readonly lockdepSites?: boolean;
 }
 
 /** How a run ended. */
@@ -102,6 +108,12 @@ class Run implements SchedulerHost {
     this.#trace = settings.trace ? [] : null;
     log.reset();
     this.#scheduler = new ControlledScheduler(this, log, this.#trace);
+    if (settings.lockdep != null) {
+      const sink = (finding: RawFinding): void => this.report(finding);
+      const sites = settings.lockdepSites ?? settings.trace;
+      const validator = new LockValidator(settings.lockdep, this.#scheduler, log, sink, sites);
+      this.#scheduler.lockdep = validator;
+    }
     this.#world = new RunWorld(
       this.#scheduler,
       settings.semantics,

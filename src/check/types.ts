@@ -4,6 +4,8 @@
  * that each can be built against this contract alone.
  */
 
+import type { LockdepReport } from './lockdep/types.ts';
+
 /** The kinds of finding. */
 export type FindingKind =
   | 'invariant'
@@ -11,7 +13,9 @@ export type FindingKind =
   | 'deadlock'
   | 'livelock'
   | 'contract'
-  | 'outside';
+  | 'outside'
+  | 'lock-order'
+  | 'lockdep';
 
 /** One event of a run's trace. Time is the step number, so traces are deterministic. */
 export interface TraceEvent {
@@ -43,6 +47,8 @@ export interface Finding {
   readonly step: number;
   /** Preemptions in the schedule (a switch away from a task that could have continued). */
   readonly preemptions: number;
+  /** The lock validator's report (chains, held locks), for `lock-order` and `lockdep` findings. */
+  readonly lockdep?: LockdepReport;
 }
 
 /** Statistics of one `check()` call. */

@@ -31,6 +31,7 @@ import { WaitQueue } from '../sync/wait-queue.ts';
 import type { CoreState } from './core-state.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
 import { IntervalTree, type IntervalTreeNode } from './interval-tree.ts';
+import { mightInvalidate, registerAlloc } from './lockdep-maps.ts';
 import type { MmuNotifierRange } from './range.ts';
 
 /** The interval state of one address space. Internal to `src/core`. */
@@ -116,6 +117,7 @@ export class IntervalState {
     const core = this.#core;
     if (!this.hasItree) {
       // `mmu_interval_notifier_insert` -> `mmu_notifier_register(NULL, mm)` first.
+      registerAlloc(core);
       core.strategy.onFirstInterval(core);
       this.hasItree = true;
     }
@@ -163,6 +165,9 @@ export class IntervalState {
       this.tree.remove(sub.node);
       sub.node = null;
     }
+    // "The possible sleep on progress in the invalidation requires the caller not hold any
+    // locks held by invalidation callbacks" (the kernel's comment): tell the validator.
+    mightInvalidate(core.sched);
     if (seq !== 0) await this.wq.wait(() => this.#seqReleased(seq));
   }
 
@@ -181,6 +186,7 @@ export class IntervalState {
     this.#core.lock();
     const seq = sub.seq;
     const isInvalidating = seq === this.seq;
+    mightInvalidate(this.#core.sched); // may wait for an invalidation to end: as the kernel
     if (isInvalidating) await this.wq.wait(() => this.seq !== seq);
     return seq;
   }
