@@ -79,10 +79,10 @@ export function lockdepFinding(
   const chains = kind === 'circular' ? [closing, existing] : [];
   switch (kind) {
     case 'circular': {
-      cycle = [lock!.lockClass, ...existing.map((l) => l.acquired.lockClass)];
+      cycle = [lock!.lockClass, ...existing.map((l) => l.acquired.lockClass), lock!.lockClass];
       message =
         `lock-order: possible circular locking dependency ${cycle.join(' -> ')}: ` +
-        `${describeLink(closing[0]!)}, while ${existing.map(describeLink).join('; then ')}`;
+        `${describeLink(closing[0]!)}; existing chain: ${existing.map(describeLink).join('; ')}`;
       signature = `lock-order:${[...new Set(cycle)].sort().join(',')}`;
       break;
     }
