@@ -169,6 +169,7 @@ export async function replayCommand(
   const options: Record<string, unknown> = {
     ...(base['semantics'] === undefined ? {} : { semantics: base['semantics'] }),
     ...(base['maxSteps'] === undefined ? {} : { maxSteps: base['maxSteps'] }),
+    ...(base['lockdep'] === false ? { lockdep: false } : {}),
     strategy: 'replay',
     schedule,
   };
