@@ -16,8 +16,8 @@ export {
   TASKS_MAX,
   TIME_LIMIT_DEFAULT_MS,
 } from './check/limits.ts';
+export { describeLock, formatLockdepReport } from './check/lockdep/format.ts';
 export { LOCKDEP_EDGES_MAX } from './check/lockdep/graph.ts';
-export { formatLockdepReport } from './check/lockdep/report.ts';
 export type {
   LockdepLink,
   LockdepLock,

@@ -1,5 +1,6 @@
 /**
- * The kernel's lockdep pseudo-locks of the notifier (checked against v6.12): maps with no
+ * The kernel's lockdep pseudo-locks of the notifier (checked against v6.12.118, Debian's
+ * source, and v6.17-rc3, where the same code stands): maps with no
  * lock behind them that teach the validator the orderings an invalidation implies, so a
  * driver's lock-order bug is reported on a schedule that does not deadlock.
  *

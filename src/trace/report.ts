@@ -8,7 +8,7 @@
  * of text from the result goes through {@link escapeXml}.
  */
 
-import { formatLockdepReport } from '../check/lockdep/report.ts';
+import { formatLockdepReport } from '../check/lockdep/format.ts';
 import type { CheckResult, TraceEvent } from '../check/types.ts';
 import { escapeXml } from './escape.ts';
 import { renderTimelineSvg } from './svg.ts';

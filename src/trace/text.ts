@@ -4,7 +4,7 @@
  * finding's step marked. No colour codes: the caller may add them.
  */
 
-import { formatLockdepReport } from '../check/lockdep/report.ts';
+import { formatLockdepReport } from '../check/lockdep/format.ts';
 import type { CheckResult, TraceEvent } from '../check/types.ts';
 
 /** Events shown by default by {@link formatTrace}; the rest are counted, not printed. */

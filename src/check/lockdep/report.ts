@@ -15,6 +15,7 @@
  */
 
 import type { RawFinding } from '../findings.ts';
+import { describeLock } from './format.ts';
 import type { LockdepLink, LockdepLock, LockdepReport, LockdepReportKind } from './types.ts';
 
 /** A chain link before publication: `prior` is null for this run, else the other run's choices. */
@@ -41,13 +42,6 @@ export interface RawLockdepFinding extends RawFinding {
   readonly lockdep: RawLockdepReport;
   /** The choices of the other runs whose dependencies the report uses (replayed first). */
   readonly priors: readonly (readonly number[])[];
-}
-
-/** `mutex.lock drv.lock (step 3, src/x.ts:9)`. */
-export function describeLock(lock: LockdepLock): string {
-  const instance = lock.name === lock.lockClass ? '' : ` (instance ${lock.name})`;
-  const where = lock.site === '' ? '' : `, ${lock.site}`;
-  return `${lock.lockClass}${instance} [${lock.op}, step ${lock.step}${where}]`;
 }
 
 function describeLink(link: RawLink): string {
@@ -131,21 +125,4 @@ export function publishReport(
     schedule: l.prior === null ? own : encode(l.prior),
   });
   return { ...raw, chains: raw.chains.map((chain) => chain.map(link)) };
-}
-
-/** The report as lines for a text verdict (lockdep's layout, indented by the caller). */
-export function formatLockdepReport(report: LockdepReport): string[] {
-  const lines: string[] = [];
-  report.chains.forEach((chain, i) => {
-    lines.push(i === 0 ? 'new dependency (this run):' : 'existing dependency chain:');
-    for (const l of chain) {
-      lines.push(`  '${l.task}' held ${describeLock(l.held)}`);
-      lines.push(`     and took ${describeLock(l.acquired)}   schedule ${l.schedule}`);
-    }
-  });
-  if (report.held.length > 0) {
-    lines.push(`locks held by '${report.task}':`);
-    for (const h of report.held) lines.push(`  ${describeLock(h)}`);
-  }
-  return lines;
 }
