@@ -37,6 +37,8 @@ export interface EdgeOrigin {
 export class LockGraph {
   readonly #out = new Map<string, Map<string, EdgeOrigin>>();
   #edges = 0;
+  /** Paths found since the graph last grew (`from\0to` -> path or null): a run repeats them. */
+  readonly #paths = new Map<string, string[] | null>();
 
   /** Edges recorded. */
   get edges(): number {
@@ -71,10 +73,18 @@ export class LockGraph {
     }
     out.set(b, origin);
     this.#edges++;
+    this.#paths.clear();
   }
 
   /** The classes of the shortest path `from ⇝ to` (both included), or null. */
   path(from: string, to: string): string[] | null {
+    const key = `${from}\0${to}`;
+    let found = this.#paths.get(key);
+    if (found === undefined) this.#paths.set(key, (found = this.#search(from, to)));
+    return found === null ? null : [...found];
+  }
+
+  #search(from: string, to: string): string[] | null {
     if (from === to) return [from];
     const parent = new Map<string, string>([[from, from]]);
     let frontier = [from];
