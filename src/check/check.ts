@@ -67,7 +67,8 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
     trace: traced,
     lockdep: settings.lockdep ? new LockGraph() : null,
   };
-  const priors = settings.schedule?.priors ?? [];
+  // A replayed lock-order finding's other runs rebuild the graph first (nothing without lockdep).
+  const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
   await replayPriors(scenario, priors, log, run, counters);
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
     maxSchedules: settings.maxSchedules,

@@ -15,7 +15,7 @@
  * | `path(from, to)`| the shortest known path `from ⇝ to` (BFS, deterministic order)  |
  */
 
-import { OverflowError } from '../../errors.ts';
+import { assertInternal, OverflowError } from '../../errors.ts';
 import type { LockdepLock } from './types.ts';
 
 /** Dependencies kept per check (the kernel's `MAX_LOCKDEP_ENTRIES`, 32768 in v6.12). */
@@ -62,6 +62,7 @@ export class LockGraph {
   add(origin: EdgeOrigin): void {
     const a = origin.held.lockClass;
     const b = origin.acquired.lockClass;
+    assertInternal(a !== b, `lockdep: a self-edge on ${a} (recursion is reported, never recorded)`);
     let out = this.#out.get(a);
     if (out === undefined) this.#out.set(a, (out = new Map()));
     if (out.has(b)) return;

@@ -17,7 +17,7 @@
  * task) share the key -1. Nothing here blocks or schedules.
  */
 
-import { OverflowError } from '../../errors.ts';
+import { assertInternal, OverflowError } from '../../errors.ts';
 import { LOCK_TRYLOCK, type LockHooks, type LockMap } from '../../sched/lockdep-hooks.ts';
 import type { ControlledScheduler } from '../controlled-scheduler.ts';
 import type { ExecutionLog } from '../execution-log.ts';
@@ -162,7 +162,8 @@ export class LockValidator implements LockHooks {
         out.push(this.#format(own));
         continue;
       }
-      const origin = this.#graph.origin(a, b)!;
+      const origin = this.#graph.origin(a, b);
+      assertInternal(origin !== undefined, `lockdep: path edge ${a} -> ${b} has no origin`);
       out.push({ ...origin, prior: origin.choices ?? [] });
     }
     return out;
