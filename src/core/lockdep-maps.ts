@@ -8,7 +8,7 @@
  * |-----------------------------------------------|---------------------------------------------------------------|------|
  * | {@link INVALIDATE_RANGE_START_MAP} held       | `mmu_notifier_invalidate_range_start[_nonblock]()` (header), `__mmu_notifier_invalidate_range_end()` | `invalidate.ts` |
  * | acquired and released before a wait           | `mmu_interval_read_begin()`, `mmu_interval_notifier_remove()`  | `itree.ts` |
- * | {@link mightAlloc} (`might_alloc(GFP_KERNEL)`) | `fs_reclaim_acquire()` takes `fs_reclaim` and, inside, the start map (`mm/page_alloc.c` since v5.10, 23b68395c7c7) | drivers; the first register (`kzalloc` in `__mmu_notifier_register`) |
+ * | {@link mightAlloc} (`might_alloc(GFP_KERNEL)`) | `fs_reclaim_acquire()` takes `fs_reclaim` and, inside, the start map (`mm/page_alloc.c`; before v5.10 the prime sat in `__mmu_notifier_register`) | drivers; the first register (`kzalloc` in `__mmu_notifier_register`); the model's anonymous and COW faults (`model/mm-fault.ts`) |
  * | {@link mightInvalidate}                       | the acquire/release pair of `mmu_interval_read_begin()`; ours also where an operation may start an invalidation (`mmput` may be the last and run `exit_mmap`) | `itree.ts`, `model/mm-ops.ts` |
  *
  * Under a scheduler with no validator every call here costs one property read.

@@ -14,6 +14,10 @@ import { decodeSchedule, encodeSchedule } from '../../src/check/schedule.ts';
 import type { CheckResult } from '../../src/check/types.ts';
 import { defineScenario, type Scenario, type World } from '../../src/check/world.ts';
 import { mightAlloc } from '../../src/core/lockdep-maps.ts';
+import { getUserPage, handleMmFault } from '../../src/model/mm-fault.ts';
+import { munmap } from '../../src/model/mm-ops.ts';
+import { PAGE_SIZE } from '../../src/model/page-alloc.ts';
+import { BASE, RW, stage } from '../../src/scenarios/fixture.ts';
 import { findScenario } from '../../src/scenarios/index.ts';
 import { abba } from './fixtures.ts';
 
@@ -132,6 +136,53 @@ describe('the pseudo-locks of the notifier', () => {
     await assertNoDeadlockOn(scenario, result);
     const fixed = await check(library('amdkfd-mmput-in-callback-fixed'));
     assert.equal(fixed.ok, true, fixed.finding?.message);
+  });
+
+  it('get_user_pages under the notifier lock: drv.lock -> mmap_lock -> drv.lock', async () => {
+    const scenario = one('gup-under-lock', (world) => {
+      const { mm } = stage(world, { monitors: false });
+      mm.mmap(BASE, PAGE_SIZE, { prot: RW });
+      const lock = world.mutex('drv.lock');
+      mm.as.insertInterval(BASE, PAGE_SIZE, {
+        async invalidate(sub, range, curSeq) {
+          if (!range.blockable) return false;
+          await lock.lock();
+          sub.setSeq(curSeq);
+          lock.unlock();
+          return true;
+        },
+      });
+      world.spawn('fault', async () => {
+        await lock.lock();
+        const pfn = await getUserPage(mm, BASE, true); // the bug: may reclaim, lock held
+        if (pfn > 0) mm.alloc.put(pfn);
+        lock.unlock();
+      });
+      world.spawn('munmap', () => munmap(mm, BASE, PAGE_SIZE));
+    });
+    const result = await check(scenario);
+    assert.equal(result.finding?.kind, 'lock-order', result.finding?.message);
+    assert.ok(result.finding.lockdep?.cycle.includes('drv.lock'));
+    assert.ok(result.finding.lockdep?.cycle.includes('mm.mmap_lock'));
+  });
+
+  it("the model's anonymous fault allocates (might_alloc): not inside a spin lock", async () => {
+    const scenario = one('fault-in-spin', (world) => {
+      const { mm } = stage(world, { monitors: false });
+      mm.mmap(BASE, PAGE_SIZE, { prot: RW });
+      const spin = world.spinLock('s');
+      world.spawn('fault', async () => {
+        await mm.mmapLock.readLock();
+        spin.lock();
+        const fault = handleMmFault(mm, BASE, true); // rejects at once: might_alloc sleeps
+        spin.unlock();
+        mm.mmapLock.readUnlock();
+        await fault;
+      });
+    });
+    const result = await check(scenario);
+    assert.equal(result.finding?.kind, 'exception');
+    assert.match(result.finding.message, /SleepInAtomicError: allocation \(GFP_KERNEL\)/);
   });
 
   it('mightAlloc inside a spin lock is a sleep in atomic context', async () => {
