@@ -10,6 +10,7 @@
  *
  * | call                         | when                                              | pairs with |
  * |------------------------------|---------------------------------------------------|------------|
+ * | `attempt(map, op)`           | before a blocking acquisition may wait (recursion only) | —   |
  * | `acquire(map, op, flags)`    | once the lock is obtained (after the wait; after a successful trylock) | release |
  * | `release(map, op)`           | at unlock, before the lock is free               | acquire    |
  *
@@ -39,6 +40,12 @@ export const LOCK_READ = 2;
 
 /** The hooks a validating scheduler supplies (see the module comment). */
 export interface LockHooks {
+  /**
+   * Before a blocking acquisition waits: the kernel's `check_deadlock()` part of
+   * `lock_acquire()`, so that taking a lock of a class the task holds is reported as
+   * recursive locking rather than found as a hang.
+   */
+  attempt(map: LockMap, op: string): void;
   /** `lock_acquire()`: `op` names the operation for reports (`mutex.lock`). Pairs with release. */
   acquire(map: LockMap, op: string, flags: number): void;
   /** `lock_release()`. Pairs with {@link LockHooks.acquire}. */

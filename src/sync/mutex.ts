@@ -49,6 +49,7 @@ export class Mutex {
 
   /** `mutex_lock()`: a scheduling point; parks while held. Pairs with {@link Mutex.unlock}. */
   async lock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'mutex.lock');
     do {
       await this.#sched.point(this.#lockOp, this.#free);
     } while (this.#held);

@@ -61,6 +61,7 @@ export class RwSemaphore {
 
   /** `down_read()`: a scheduling point. Pairs with {@link RwSemaphore.readUnlock}. */
   async readLock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_read');
     do {
       await this.#sched.point(this.#ops.read, this.#canRead);
     } while (this.#writer);
@@ -88,6 +89,7 @@ export class RwSemaphore {
 
   /** `down_write()`: a scheduling point. Pairs with {@link RwSemaphore.writeUnlock}. */
   async writeLock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_write');
     do {
       await this.#sched.point(this.#ops.write, this.#canWrite);
     } while (!this.#canWrite());

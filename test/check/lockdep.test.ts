@@ -220,6 +220,21 @@ describe('the other reports', () => {
     assert.match(result.finding.message, /possible recursive locking: 't' acquires sem/);
   });
 
+  it('recursive locking of a mutex: reported before the task hangs on itself', async () => {
+    const scenario = one('lock-twice', (world) => {
+      const m = world.mutex('m');
+      world.spawn('t', async () => {
+        await m.lock();
+        await m.lock();
+      });
+    });
+    const result = await check(scenario);
+    assert.equal(result.finding?.lockdep?.kind, 'recursive');
+    assert.match(result.finding.message, /'t' acquires m \[mutex\.lock, step 1.*while holding m/);
+    const off = await check(scenario, { lockdep: false });
+    assert.equal(off.finding?.kind, 'deadlock');
+  });
+
   it('a task that ends holding a lock', async () => {
     const scenario = one('leak', (world) => {
       const m = world.mutex('m');

@@ -5,7 +5,8 @@
  *
  * | event                         | check (in the kernel's order)                              | report          |
  * |-------------------------------|------------------------------------------------------------|-----------------|
- * | acquire B (not a trylock)     | a lock of B's class is held by this task (`check_deadlock`) | `recursive`     |
+ * | attempt B (before a wait)     | a lock of B's class is held by this task (`check_deadlock`) | `recursive`     |
+ * | acquire B (not a trylock)     | the same, for locks that never wait (spin, pseudo-locks)    | `recursive`     |
  * |                               | for each held A, first time this run: a path B ⇝ A known (`check_noncircular`) | `circular` |
  * |                               | then the edge A -> B joins the graph (`check_prevs_add`)   |                 |
  * | acquire B (trylock)           | none: a trylock cannot wait; B is pushed, later locks depend on it | —      |
@@ -72,6 +73,16 @@ export class LockValidator implements LockHooks {
     this.#log = log;
     this.#sink = sink;
     this.#sites = sites;
+  }
+
+  attempt(map: LockMap, op: string): void {
+    if (!this.#sched.live) return;
+    const task = this.#sched.current;
+    const stack = this.#stack(task);
+    if (!stack.some((h) => h.map.lockClass === map.lockClass)) return;
+    const next: Held = { map, op, step: this.#step(), site: this.#sites ? captureSite() : null };
+    const held = this.#locks(stack);
+    this.#sink(lockdepFinding('recursive', this.#name(task), held, this.#lock(next)));
   }
 
   acquire(map: LockMap, op: string, flags: number): void {
