@@ -20,6 +20,9 @@
  *   interval no schedule deadlocks (the seq is odd only once `invalidate` ran, under the
  *   lock), which is why a deadlock search proves it; lockdep flags the order anyway.
  *   Fixed: `readBegin` before the lock, as the kernel documents.
+ * - `lockdep-leak-on-collision`: the collision path returns without unlocking. The
+ *   invalidation that caused the collision is past its callback by then, so no schedule
+ *   deadlocks; lockdep reports the task ending with `drv.lock` held.
  */
 
 import type { World } from '../check/world.ts';
@@ -55,7 +58,7 @@ const driverOps: MmuIntervalNotifierOps<Driver> = {
   },
 };
 
-type FaultBug = 'alloc-under-lock' | 'read-begin-under-lock' | null;
+type FaultBug = 'alloc-under-lock' | 'read-begin-under-lock' | 'leak-on-collision' | null;
 
 /** A driver on one page, a fault with `bug`, and one blockable munmap of the page. */
 function driverRace(world: World, bug: FaultBug): void {
@@ -75,6 +78,7 @@ function driverRace(world: World, bug: FaultBug): void {
         drv.lock.unlock();
         return;
       }
+      if (bug === 'leak-on-collision') return; // -EAGAIN to the caller, the lock still held
       drv.lock.unlock();
     }
   });
@@ -102,8 +106,18 @@ const readBeginUnderLock = historyPair({
   setup: (world, buggy) => driverRace(world, buggy ? 'read-begin-under-lock' : null),
 });
 
+const leakOnCollision = historyPair({
+  name: 'lockdep-leak-on-collision',
+  description:
+    "A fault's collision path returns -EAGAIN without dropping the driver lock. The invalidation has " +
+    'already finished with the lock when the fault collides, so nothing deadlocks; lockdep reports the ' +
+    'task ending with drv.lock held. Unlocking before the retry is clean.',
+  setup: (world, buggy) => driverRace(world, buggy ? 'leak-on-collision' : null),
+});
+
 /** The lockdep pairs. */
 export const lockdepScenarios: readonly ScenarioEntry[] = [
   ...allocUnderLock,
   ...readBeginUnderLock,
+  ...leakOnCollision,
 ];

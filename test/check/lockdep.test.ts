@@ -247,6 +247,15 @@ describe('the other reports', () => {
     assert.equal((await check(scenario, { lockdep: false })).ok, true);
   });
 
+  it('a driver whose collision path keeps its lock: held at exit, found only by lockdep', async () => {
+    const scenario = library('lockdep-leak-on-collision-buggy');
+    const result = await check(scenario);
+    assert.equal(result.finding?.lockdep?.kind, 'held-at-exit');
+    assert.equal(result.finding.lockdep.held[0]?.lockClass, 'drv.lock');
+    assert.equal((await check(scenario, { lockdep: false })).ok, true);
+    assert.equal((await check(library('lockdep-leak-on-collision-fixed'))).ok, true);
+  });
+
   it('an unlock by a task that does not hold the lock', async () => {
     const scenario = one('foreign-unlock', (world) => {
       const m = world.mutex('m');
