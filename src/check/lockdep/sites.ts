@@ -1,18 +1,27 @@
 /**
  * Call sites of acquisitions (lockdep's saved stack trace of each `held_lock`), captured as
  * an `Error` whose stack is formatted only when a report needs it (V8 formats lazily, so a
- * capture costs the frame walk only). A site is the first frame outside the library's
- * machinery (`src/sync`, `src/sched`, `src/check`, `src/core`): the model's or the scenario's
- * own line, as `path:line` relative to the working directory.
+ * capture costs the frame walk only). A site is the first frame outside the library's own
+ * machinery (its `sync/`, `sched/`, `check/` and `core/` folders, found from this module's
+ * location, so a user's folders of the same names are not skipped) and outside Node's and
+ * `node_modules`: the model's or the scenario's own line, as `path:line` relative to the
+ * working directory.
  */
 
-import { relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Frames captured per acquisition (enough to get out of the library's own frames). */
 export const SITE_FRAMES_MAX = 12;
 
-const MACHINERY = /[\\/]src[\\/](sync|sched|check|core)[\\/]|node:internal|[\\/]node_modules[\\/]/;
+/** The library's own source root (`src/`, or `dist/` once built): its machinery is skipped. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MACHINERY_DIRS = ['sync', 'sched', 'check', 'core'].map((dir) => join(ROOT, dir, sep));
+
+function isMachinery(path: string): boolean {
+  if (path.startsWith('node:') || path.includes(`${sep}node_modules${sep}`)) return true;
+  return MACHINERY_DIRS.some((dir) => path.startsWith(dir));
+}
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
 
 /** A captured site: an Error holding the stack (formatted by {@link formatSite}). */
@@ -34,8 +43,8 @@ export function formatSite(site: Site): string {
     const match = FRAME.exec(line.trim());
     if (match === null) continue;
     const file = match[1]!;
-    if (MACHINERY.test(file)) continue;
     const path = file.startsWith('file://') ? fileURLToPath(file) : file;
+    if (isMachinery(path)) continue;
     return `${relative(process.cwd(), path) || path}:${match[2]}`;
   }
   return '';

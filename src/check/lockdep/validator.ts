@@ -57,6 +57,8 @@ export class LockValidator implements LockHooks {
   readonly #sink: LockdepSink;
   readonly #sites: boolean;
   readonly #held = new Map<number, Held[]>();
+  /** Per task, the site of its blocking acquisition under way (its stack is whole before the wait). */
+  readonly #attempts = new Map<number, { readonly map: LockMap; readonly site: Site | null }>();
   /** Edges taken in this run (`A\0B`), with where: a chain prefers this run's own. */
   readonly #runEdges = new Map<string, RunLink>();
 
@@ -78,9 +80,11 @@ export class LockValidator implements LockHooks {
   attempt(map: LockMap, op: string): void {
     if (!this.#sched.live) return;
     const task = this.#sched.current;
+    const site = this.#sites ? captureSite() : null;
+    if (site !== null) this.#attempts.set(task?.index ?? -1, { map, site });
     const stack = this.#stack(task);
     if (!stack.some((h) => h.map.lockClass === map.lockClass)) return;
-    const next: Held = { map, op, step: this.#step(), site: this.#sites ? captureSite() : null };
+    const next: Held = { map, op, step: this.#step(), site };
     const held = this.#locks(stack);
     this.#sink(lockdepFinding('recursive', this.#name(task), held, this.#lock(next)));
   }
@@ -94,7 +98,7 @@ export class LockValidator implements LockHooks {
         `lockdep: '${task?.name ?? 'main'}' holds more than ${HELD_LOCKS_MAX} locks (HELD_LOCKS_MAX) at ${op} ${map.name}; a lock taken in a loop and never released?`,
       );
     }
-    const next: Held = { map, op, step: this.#step(), site: this.#sites ? captureSite() : null };
+    const next: Held = { map, op, step: this.#step(), site: this.#siteOf(task, map) };
     if ((flags & LOCK_TRYLOCK) === 0) this.#validate(task, stack, next);
     stack.push(next);
   }
@@ -178,6 +182,16 @@ export class LockValidator implements LockHooks {
       out.push({ ...origin, prior: origin.choices ?? [] });
     }
     return out;
+  }
+
+  /** The attempt's site for a lock obtained after a wait (after an await the stack is cut). */
+  #siteOf(task: TaskRecord | null, map: LockMap): Site | null {
+    if (!this.#sites) return null;
+    const key = task?.index ?? -1;
+    const attempt = this.#attempts.get(key);
+    if (attempt === undefined || attempt.map !== map) return captureSite();
+    this.#attempts.delete(key);
+    return attempt.site;
   }
 
   #stack(task: TaskRecord | null): Held[] {
