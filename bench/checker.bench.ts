@@ -6,7 +6,9 @@
  *   `current`, with and without partial-order reduction (exhaustive DFS; `minimize: false`,
  *   so the figures are the search plus the one traced replay that confirms a finding);
  * - schedules per second on the three-task lost-update fixture (`test/check/fixtures.ts`),
- *   buggy (to its finding) and fixed (a complete proof without reduction: 270 schedules).
+ *   buggy (to its finding) and fixed (a complete proof without reduction: 270 schedules);
+ * - the cost of the lock validator: `seed-2019` proven under `current` with DPOR, lockdep on
+ *   (the default, as above) and off.
  * Each check runs `warmup` times unmeasured, then `samples` times; we quote the median wall
  * time; schedule counts are deterministic.
  */
@@ -79,6 +81,11 @@ export async function runCheckerBench(effort: Effort): Promise<Row[]> {
         rows.push(row(`${scenario.name} ${semantics}: ${goal}, ${dpor}`, m));
       }
     }
+  }
+  for (const lockdep of [true, false]) {
+    // Measured side by side, after the rows above warmed the JIT, so the two compare.
+    const m = await measure(seed2019, { semantics: 'current', lockdep }, effort);
+    rows.push(row(`${seed2019.name} current: proof, DPOR, lockdep ${lockdep ? 'on' : 'off'}`, m));
   }
   for (const fixed of [false, true]) {
     const scenario = lostUpdate(fixed, 3);

@@ -16,14 +16,33 @@ export {
   TASKS_MAX,
   TIME_LIMIT_DEFAULT_MS,
 } from './check/limits.ts';
+export { describeLock, formatLockdepReport } from './check/lockdep/format.ts';
+export { LOCKDEP_EDGES_MAX } from './check/lockdep/graph.ts';
+export type {
+  LockdepLink,
+  LockdepLock,
+  LockdepReport,
+  LockdepReportKind,
+} from './check/lockdep/types.ts';
+export { HELD_LOCKS_MAX } from './check/lockdep/validator.ts';
 export type { CheckOptions, CheckProgress } from './check/options.ts';
 export type { Schedule } from './check/schedule.ts';
-export { decodeSchedule, encodeSchedule, SCHEDULE_VERSION } from './check/schedule.ts';
+export {
+  decodeSchedule,
+  encodeSchedule,
+  PRIORS_MAX,
+  SCHEDULE_VERSION,
+} from './check/schedule.ts';
 export type { SeedScenarioOptions } from './check/seed-scenario.ts';
 export { seedCoreScenario, seedScenarioOnCore } from './check/seed-scenario.ts';
 export type { StrategyName } from './check/strategy.ts';
 export type { CheckResult, CheckStats, Finding, FindingKind, TraceEvent } from './check/types.ts';
-export type { Scenario, World, WorldAddressSpaceOptions } from './check/world.ts';
+export type {
+  LockClassOption,
+  Scenario,
+  World,
+  WorldAddressSpaceOptions,
+} from './check/world.ts';
 export { defineScenario } from './check/world.ts';
 // The notifier core.
 export type { AddressSpaceOptions, SubscribeOptions } from './core/address-space.ts';
@@ -35,6 +54,12 @@ export type { IntervalTreeNode } from './core/interval-tree.ts';
 export { IntervalTree } from './core/interval-tree.ts';
 export type { EndFn } from './core/invalidation.ts';
 export { Invalidation } from './core/invalidation.ts';
+export {
+  FS_RECLAIM_MAP,
+  INVALIDATE_RANGE_START_MAP,
+  mightAlloc,
+  mightInvalidate,
+} from './core/lockdep-maps.ts';
 export type {
   MmuIntervalNotifier,
   MmuIntervalNotifierOps,
@@ -159,6 +184,14 @@ export { findScenario, scenarioLibrary } from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';
 export { seed2019, seedScenario } from './scenarios/seed.ts';
 // The scheduling seam.
+export type { LockHooks, LockMap } from './sched/lockdep-hooks.ts';
+export {
+  LOCK_READ,
+  LOCK_TRYLOCK,
+  lockMap,
+  lockMapAcquire,
+  lockMapRelease,
+} from './sched/lockdep-hooks.ts';
 export type { Op, Scheduler, TraceNote } from './sched/scheduler.ts';
 export {
   defaultScheduler,

@@ -8,6 +8,9 @@
 import { StateError } from '../errors.ts';
 import { type RunOutcome, type RunSettings, runSchedule } from './execution.ts';
 import { ExecutionLog } from './execution-log.ts';
+import { LockGraph } from './lockdep/graph.ts';
+import { replayPriors } from './lockdep/priors.ts';
+import { isLockdepFinding, publishReport } from './lockdep/report.ts';
 import { minimize } from './minimize.ts';
 import { type CheckOptions, describeSettings, resolveOptions, type Settings } from './options.ts';
 import { encodeSchedule } from './schedule.ts';
@@ -84,7 +87,11 @@ export async function checkProbed(
     trace: traced,
     fairness: settings.strategy === 'dfs' && settings.fairness && settings.reduction,
     probe,
+    lockdep: settings.lockdep ? new LockGraph() : null,
   };
+  // A replayed lock-order finding's other runs rebuild the graph first (nothing without lockdep).
+  const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
+  await replayPriors(scenario, priors, log, run, counters);
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
     maxSchedules: settings.maxSchedules,
     timeLimitMs: settings.timeLimitMs,
@@ -138,16 +145,22 @@ async function replayOnce(
   return outcome;
 }
 
-/** Replays `found` with tracing on and checks that it repeats exactly. */
+/**
+ * Replays `found` with tracing on and checks that it repeats exactly. A lock-order finding
+ * that uses dependencies of other runs replays them first, into a fresh lock graph.
+ */
 async function reproduce(
   scenario: Scenario,
   found: Found,
   log: ExecutionLog,
-  run: RunSettings,
+  traced: RunSettings,
   counters: Counters,
 ): Promise<Finding> {
-  const outcome = await replayOnce(scenario, found.choices, log, run, counters);
   const expected = found.outcome.finding!;
+  const priors = isLockdepFinding(expected) ? expected.priors : [];
+  const run = { ...traced, lockdep: traced.lockdep == null ? null : new LockGraph() };
+  await replayPriors(scenario, priors, log, run, counters);
+  const outcome = await replayOnce(scenario, found.choices, log, run, counters);
   const got = outcome.finding;
   if (
     got === null ||
@@ -162,16 +175,26 @@ async function reproduce(
   return toFinding(outcome, found.choices, run.seed);
 }
 
-/** The public finding of a traced run that made one. */
+/**
+ * The public finding of a traced run that made one; a lock-order finding's schedule names
+ * the other runs (priors) whose lock dependencies it uses.
+ */
 function toFinding(outcome: RunOutcome, choices: readonly number[], seed: number): Finding {
   const got = outcome.finding!;
+  const priors = isLockdepFinding(got) ? got.priors : [];
+  const schedule = encodeSchedule({ choices, seed, ...(priors.length === 0 ? {} : { priors }) });
+  const encodePrior = (prior: readonly number[]): string =>
+    encodeSchedule({ choices: prior, seed });
   return {
     kind: got.kind,
     message: got.message,
-    schedule: encodeSchedule({ choices, seed }),
+    schedule,
     trace: outcome.trace ?? [],
     step: outcome.steps === 0 ? 0 : outcome.steps - 1,
     preemptions: outcome.preemptions,
+    ...(isLockdepFinding(got)
+      ? { lockdep: publishReport(got.lockdep, schedule, encodePrior) }
+      : {}),
   };
 }
 

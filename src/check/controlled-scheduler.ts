@@ -43,6 +43,7 @@ import {
   tooManyObjects,
   tooManyTasks,
 } from './limits.ts';
+import type { LockValidator } from './lockdep/validator.ts';
 import { type PointProbe, type SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { callerFrame } from './user-frame.ts';
@@ -79,6 +80,8 @@ export class ControlledScheduler implements Scheduler, Watched {
   readonly holders = new HolderTable();
   /** Where each task parked at a lock-taking point was called from (traced runs only). */
   readonly #parkedAt = new Map<TaskRecord, string | undefined>();
+  /** The run's lock validator, when lockdep is on (set by the run before setup). */
+  lockdep: LockValidator | undefined = undefined;
 
   constructor(
     host: SchedulerHost,
@@ -306,6 +309,7 @@ export class ControlledScheduler implements Scheduler, Watched {
         new SleepInAtomicError('task ended inside a non-blockable section'),
       );
     }
+    if (!failed) this.lockdep?.taskEnded(task);
     this.#record(
       task.name,
       failed ? 'exit.error' : 'exit',

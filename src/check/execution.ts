@@ -30,6 +30,8 @@ import {
   strayFinding,
 } from './findings.ts';
 import { livelockAdvice } from './livelock.ts';
+import type { LockGraph } from './lockdep/graph.ts';
+import { LockValidator } from './lockdep/validator.ts';
 import type { PointProbe, SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
@@ -57,6 +59,10 @@ export interface RunSettings {
   readonly fairness?: boolean;
   /** Told of every resume (the CLI's worker: the last point of a task that hangs). */
   readonly probe?: PointProbe | null;
+  /** The lock dependency graph shared by the runs of a check; absent or null: lockdep off. */
+  readonly lockdep?: LockGraph | null;
+  /** Capture the call site of each acquisition for lockdep reports (default: `trace`). */
+  readonly lockdepSites?: boolean;
 }
 
 /** How a run ended. */
@@ -111,6 +117,12 @@ class Run implements SchedulerHost {
     this.#trace = settings.trace ? [] : null;
     log.reset();
     this.#scheduler = new ControlledScheduler(this, log, this.#trace, settings.probe ?? null);
+    if (settings.lockdep != null) {
+      const sink = (finding: RawFinding): void => this.report(finding);
+      const sites = settings.lockdepSites ?? settings.trace;
+      const validator = new LockValidator(settings.lockdep, this.#scheduler, log, sink, sites);
+      this.#scheduler.lockdep = validator;
+    }
     this.#world = new RunWorld(
       this.#scheduler,
       settings.semantics,

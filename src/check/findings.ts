@@ -12,6 +12,8 @@
  * | `livelock`  | the run passed `maxSteps` (the liveness bound)        | `livelock`              |
  * | `contract`  | the core's `onDiagnostic` fired                       | `contract:<diag kind>`  |
  * | `outside`   | a task awaited something the scheduler does not own   | `outside`               |
+ * | `lock-order`| the lock validator: a cycle or a recursive acquisition | see `lockdep/report.ts` |
+ * | `lockdep`   | the lock validator: a lock held at task end, a bad unlock | see `lockdep/report.ts` |
  */
 
 import { ScenarioSetupError } from '../errors.ts';

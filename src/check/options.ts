@@ -66,6 +66,11 @@ export interface CheckOptions {
   readonly pctDepth?: number;
   /** Minimize a finding before returning it (default true; not for replay). */
   readonly minimize?: boolean;
+  /**
+   * Validate lock usage as the kernel's lockdep does (default true): a lock-order cycle seen
+   * across any runs of the check, recursive locking, a lock held at task end, a bad unlock.
+   */
+  readonly lockdep?: boolean;
 }
 
 /** The options with every default applied. */
@@ -96,6 +101,8 @@ export interface Settings {
   readonly pctDepth: number;
   /** Minimize a finding before the traced replay; false for `replay` unless set. */
   readonly minimize: boolean;
+  /** Run the lock validator (`src/check/lockdep/`). */
+  readonly lockdep: boolean;
 }
 
 const STRATEGIES: readonly StrategyName[] = ['dfs', 'random', 'pct', 'replay'];
@@ -189,6 +196,7 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
     semantics: oneOf('semantics', options.semantics, SEMANTICS, 'current'),
     pctDepth: integer('pctDepth', options.pctDepth, 1, PCT_DEPTH_MAX, PCT_DEPTH_DEFAULT),
     minimize: flag('minimize', options.minimize, strategy !== 'replay'),
+    lockdep: flag('lockdep', options.lockdep, true),
   };
 }
 
@@ -210,5 +218,6 @@ export function describeSettings(
     semantics: settings.semantics,
     pctDepth: settings.pctDepth,
     minimize: settings.minimize,
+    lockdep: settings.lockdep,
   };
 }

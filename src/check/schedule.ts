@@ -2,14 +2,18 @@
  * A schedule as data: the task chosen at every step of a run, and the seed of
  * `world.random()`. It has a compact, versioned, printable encoding:
  *
- * | string                | choices              | seed |
- * |-----------------------|----------------------|------|
- * | `v1:`                 | none                 | 0    |
- * | `v1:0.1.1.2`          | 0, 1, 1, 2           | 0    |
- * | `v1:0.1.1.2;seed=7`   | 0, 1, 1, 2           | 7    |
- * | `v2:0.1*2.2`          | 0, 1, 1, 2           | 0    |
- * | `v2:2.(0.1)*3;seed=7` | 2, 0, 1, 0, 1, 0, 1  | 7    |
+ * | string                | choices                  | seed |
+ * |-----------------------|--------------------------|------|
+ * | `v1:`                 | none                     | 0    |
+ * | `v1:0.1.1.2`          | 0, 1, 1, 2               | 0    |
+ * | `v1:0.1.1.2;seed=7`   | 0, 1, 1, 2               | 7    |
+ * | `v2:0.1*2.2`          | 0, 1, 1, 2               | 0    |
+ * | `v2:2.(0.1)*3;seed=7` | 2, 0, 1, 0, 1, 0, 1      | 7    |
+ * | `v1:0.1;prior=1.0`    | 0, 1 after a run of 1, 0 | 0    |
  *
+ * A `prior` (repeatable) is another run whose lock dependencies a `lock-order` finding uses:
+ * a replay first re-runs each prior's choices (and stops there) to rebuild the lock graph,
+ * then the schedule itself.
  * A task is named by its index in spawn order. Every step is listed (even a step with a
  * single runnable task), so a replay that diverges is detected at the step it diverges.
  * `v2` folds repeats (`schedule-v2.ts`): {@link encodeSchedule} writes it only for a
@@ -37,6 +41,8 @@ export interface Schedule {
   readonly choices: readonly number[];
   /** The seed of `world.random()` for the run. */
   readonly seed: number;
+  /** Runs replayed first, for the lock graph only (see the module comment); none by default. */
+  readonly priors?: readonly (readonly number[])[];
 }
 
 /**
@@ -53,20 +59,18 @@ export function encodeSchedule(schedule: Schedule): string {
   if (typeof schedule !== 'object' || schedule === null || !Array.isArray(schedule.choices)) {
     bad('schedule must be an object with a choices array');
   }
-  if (schedule.choices.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);
-  for (const choice of schedule.choices) {
-    if (!Number.isInteger(choice) || choice < 0 || choice >= TASKS_MAX) {
-      bad(`${String(choice)} is not a task index in [0, ${TASKS_MAX})`);
-    }
-  }
+  checkChoices(schedule.choices, bad);
   if (!Number.isSafeInteger(schedule.seed))
     bad(`seed ${String(schedule.seed)} is not a safe integer`);
+  if ((schedule.priors?.length ?? 0) > PRIORS_MAX) bad(`more than ${PRIORS_MAX} priors`);
+  for (const prior of schedule.priors ?? []) checkChoices(prior, bad);
   let body = `${SCHEDULE_VERSION}:${schedule.choices.join('.')}`;
   if (body.length > SCHEDULE_FOLD_FROM) {
     const folded = `${SCHEDULE_VERSION_FOLDED}:${encodeBody(schedule.choices)}`;
     if (folded.length < body.length) body = folded;
   }
-  return schedule.seed === 0 ? body : `${body};seed=${schedule.seed}`;
+  const seeded = schedule.seed === 0 ? body : `${body};seed=${schedule.seed}`;
+  return (schedule.priors ?? []).reduce((text, p) => `${text};prior=${p.join('.')}`, seeded);
 }
 
 /**
@@ -89,17 +93,40 @@ export function decodeSchedule(text: string): Schedule {
     bad(`unknown version '${version}' (known: v1, v2)`);
   const [body = '', ...suffixes] = text.slice(colon + 1).split(';');
   let seed = 0;
+  const priors: number[][] = [];
   for (const suffix of suffixes) {
+    if (suffix.startsWith('prior=')) {
+      if (priors.length >= PRIORS_MAX) bad(`more than ${PRIORS_MAX} priors`);
+      priors.push(decodeChoices(suffix.slice('prior='.length), bad));
+      continue;
+    }
     if (!suffix.startsWith('seed='))
-      bad(`unknown suffix '${suffix}' (the only one is ';seed=<n>')`);
+      bad(`unknown suffix '${suffix}' (known: ';seed=<n>', ';prior=<choices>')`);
     const value = suffix.slice('seed='.length);
     if (!/^-?\d+$/.test(value)) bad(`seed '${value}' is not an integer`);
     seed = Number(value);
     if (!Number.isSafeInteger(seed)) bad(`seed '${value}' is not a safe integer`);
   }
-  if (version === SCHEDULE_VERSION_FOLDED) {
-    return { choices: decodeBody(body, STEPS_MAX, TASKS_MAX, bad), seed };
+  const choices =
+    version === SCHEDULE_VERSION_FOLDED
+      ? decodeBody(body, STEPS_MAX, TASKS_MAX, bad)
+      : decodeChoices(body, bad);
+  return priors.length === 0 ? { choices, seed } : { choices, seed, priors };
+}
+
+/** Priors a schedule may name (the runs a lock-order cycle spans, less one). */
+export const PRIORS_MAX = 16;
+
+function checkChoices(choices: readonly number[], bad: (why: string) => never): void {
+  if (choices.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);
+  for (const choice of choices) {
+    if (!Number.isInteger(choice) || choice < 0 || choice >= TASKS_MAX) {
+      bad(`${String(choice)} is not a task index in [0, ${TASKS_MAX})`);
+    }
   }
+}
+
+function decodeChoices(body: string, bad: (why: string) => never): number[] {
   const parts = body === '' ? [] : body.split('.');
   if (parts.length > STEPS_MAX) bad(`more than ${STEPS_MAX} steps`);
   const choices: number[] = [];
@@ -109,5 +136,5 @@ export function decodeSchedule(text: string): Schedule {
       bad(`'${part}' is not a task index in [0, ${TASKS_MAX})`);
     choices.push(choice);
   }
-  return { choices, seed };
+  return choices;
 }

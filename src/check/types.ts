@@ -4,6 +4,8 @@
  * that each can be built against this contract alone.
  */
 
+import type { LockdepReport } from './lockdep/types.ts';
+
 /** The kinds of finding. */
 export type FindingKind =
   | 'invariant'
@@ -12,7 +14,9 @@ export type FindingKind =
   | 'livelock'
   | 'contract'
   | 'outside'
-  | 'hang';
+  | 'hang'
+  | 'lock-order'
+  | 'lockdep';
 
 /** One event of a run's trace. Time is the step number, so traces are deterministic. */
 export interface TraceEvent {
@@ -44,6 +48,8 @@ export interface Finding {
   readonly step: number;
   /** Preemptions in the schedule (a switch away from a task that could have continued). */
   readonly preemptions: number;
+  /** The lock validator's report (chains, held locks), for `lock-order` and `lockdep` findings. */
+  readonly lockdep?: LockdepReport;
 }
 
 /** Statistics of one `check()` call. */

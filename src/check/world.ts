@@ -45,16 +45,19 @@ export interface World {
    * run, or a `fn` that is not a function.
    */
   spawn(name: string, fn: () => unknown): void;
-  /** A sleeping lock (`struct mutex`) under this run's scheduler. */
-  mutex(name?: string): Mutex;
-  /** A spin lock (`spinlock_t`) under this run's scheduler. */
-  spinLock(name?: string): SpinLock;
+  /**
+   * A sleeping lock (`struct mutex`) under this run's scheduler. Its lock class (what the
+   * lock validator records orders under) is its name unless `options.lockClass` says.
+   */
+  mutex(name?: string, options?: LockClassOption): Mutex;
+  /** A spin lock (`spinlock_t`) under this run's scheduler (class as for `mutex`). */
+  spinLock(name?: string, options?: LockClassOption): SpinLock;
   /** A wait queue (`wait_queue_head_t`) under this run's scheduler. */
   waitQueue(name?: string): WaitQueue;
   /** An SRCU domain (`struct srcu_struct`) under this run's scheduler. */
   srcu(name?: string): Srcu;
-  /** A reader/writer semaphore (`struct rw_semaphore`) under this run's scheduler. */
-  rwsem(name?: string): RwSemaphore;
+  /** A reader/writer semaphore (`struct rw_semaphore`) under this run's scheduler (class as for `mutex`). */
+  rwsem(name?: string, options?: LockClassOption): RwSemaphore;
   /** A shared cell: `load()`/`store()` are scheduling points, `.value` is not. */
   shared<T>(initial: T, name?: string): Shared<T>;
   /**
@@ -79,6 +82,12 @@ export interface World {
   invariant(name: string, predicate: () => boolean): void;
   /** Runs `fn` once every task has ended; a throw is a finding. */
   finally(fn: () => void | Promise<void>): void;
+}
+
+/** The lock class of a world lock: several instances sharing one class (`lock_class_key`). */
+export interface LockClassOption {
+  /** The class name; the lock's name by default. */
+  readonly lockClass?: string;
 }
 
 /** Options of `world.addressSpace()`: the core's, without the scheduler (the run's). */
@@ -154,12 +163,13 @@ export class RunWorld implements World {
     this.scheduler.spawn(name, fn);
   }
 
-  mutex(name?: string): Mutex {
-    return new Mutex({ scheduler: this.scheduler, name: this.label('mutex', name) });
+  mutex(name?: string, options: LockClassOption = {}): Mutex {
+    return new Mutex({ ...options, scheduler: this.scheduler, name: this.label('mutex', name) });
   }
 
-  spinLock(name?: string): SpinLock {
-    return new SpinLock({ scheduler: this.scheduler, name: this.label('spinlock', name) });
+  spinLock(name?: string, options: LockClassOption = {}): SpinLock {
+    const label = this.label('spinlock', name);
+    return new SpinLock({ ...options, scheduler: this.scheduler, name: label });
   }
 
   waitQueue(name?: string): WaitQueue {
@@ -170,8 +180,9 @@ export class RunWorld implements World {
     return new Srcu({ scheduler: this.scheduler, name: this.label('srcu', name) });
   }
 
-  rwsem(name?: string): RwSemaphore {
-    return new RwSemaphore({ scheduler: this.scheduler, name: this.label('rwsem', name) });
+  rwsem(name?: string, options: LockClassOption = {}): RwSemaphore {
+    const label = this.label('rwsem', name);
+    return new RwSemaphore({ ...options, scheduler: this.scheduler, name: label });
   }
 
   shared<T>(initial: T, name?: string): Shared<T> {

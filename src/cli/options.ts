@@ -51,6 +51,8 @@ export interface CliCheckOptions {
   readonly report?: string;
   /** False with `--no-progress`; the bar shows only on a TTY outside CI anyway. */
   readonly progress?: boolean;
+  /** False with `--no-lockdep`: the checker's `lockdep` option. */
+  readonly lockdep?: boolean;
 }
 
 function integer(text: string, what: string, min: number, max: number): number {
@@ -116,5 +118,6 @@ export function checkOptionsFrom(
   set('maxSteps', cli.maxSteps);
   set('timeLimitMs', cli.timeLimit);
   if (cli.fairness === false) out['fairness'] = false;
+  if (cli.lockdep === false) out['lockdep'] = false;
   return out;
 }

@@ -91,6 +91,10 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
     .addOption(ftraceOption())
     .addOption(reportOption())
     .option('--no-progress', 'no progress bar (there is none anyway off a terminal or in CI)')
+    .option(
+      '--no-lockdep',
+      'no lock validation (lock-order cycles, recursive locking, held at exit)',
+    )
     .addHelpText(
       'after',
       examples([
@@ -122,6 +126,10 @@ function replayCommandSpec(io: CliIo, box: ExitBox): Command {
     .addOption(traceOption())
     .addOption(ftraceOption())
     .addOption(reportOption())
+    .option(
+      '--no-lockdep',
+      'no lock validation (lock-order cycles, recursive locking, held at exit)',
+    )
     .addHelpText(
       'after',
       examples([

@@ -25,6 +25,7 @@ import { checkInsert, IntervalSubscription } from './interval-notifier.ts';
 import { rangeEnd, rangeStart } from './invalidate.ts';
 import { Invalidation } from './invalidation.ts';
 import * as lifecycle from './lifecycle.ts';
+import { registerAlloc } from './lockdep-maps.ts';
 import {
   checkIntervalOps,
   checkNotifierOps,
@@ -146,6 +147,7 @@ export class AddressSpace {
     const core = this.#core;
     this.#checkRoom('register');
     const sub = new Subscription<D>(this, ops, name ?? `notifier#${++this.#ids}`, data);
+    registerAlloc(core);
     core.strategy.onRegister(core);
     core.lock('mmu_notifier_register');
     core.list.addHead(sub as Subscription<unknown>);

@@ -20,9 +20,12 @@
  */
 
 import { StateError } from '../errors.ts';
+import { lockMapAcquire, lockMapRelease } from '../sched/lockdep-hooks.ts';
+import { mightSleepCheck, type Scheduler } from '../sched/scheduler.ts';
 import { srcuExit } from './callbacks.ts';
 import type { CoreState } from './core-state.ts';
 import { InFlight } from './in-flight.ts';
+import { INVALIDATE_RANGE_START_MAP } from './lockdep-maps.ts';
 import { describeRange, type MmuNotifierRange } from './range.ts';
 
 /** What a start resolves to: 0, or the failing start's value (`EAGAIN`, or passed through). */
@@ -38,14 +41,41 @@ export function rangeStart(
   core: CoreState,
   range: MmuNotifierRange,
 ): StartResult | Promise<StartResult> {
-  if (range.blockable) return startWalks(core, range);
   const sched = core.sched;
+  if (range.blockable) return underStartMap(sched, range, () => startWalks(core, range));
+  lockMapAcquire(sched, INVALIDATE_RANGE_START_MAP);
   sched.nonBlockStart();
   try {
     return startWalks(core, range) as StartResult;
   } finally {
     sched.nonBlockEnd();
+    lockMapRelease(sched, INVALIDATE_RANGE_START_MAP);
   }
+}
+
+/**
+ * A blockable walk under `__mmu_notifier_invalidate_range_start_map`, after `might_sleep()`:
+ * the map is released when the walk settles (it may sleep in a callback meanwhile).
+ */
+function underStartMap<T>(
+  sched: Scheduler,
+  range: MmuNotifierRange,
+  walk: () => T | Promise<T>,
+): T | Promise<T> {
+  if (sched.atomicDepth > 0) mightSleepCheck(sched, `blockable invalidation ${describeRange(range)}`);
+  lockMapAcquire(sched, INVALIDATE_RANGE_START_MAP);
+  let result: T | Promise<T>;
+  try {
+    result = walk();
+  } catch (error) {
+    lockMapRelease(sched, INVALIDATE_RANGE_START_MAP);
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    lockMapRelease(sched, INVALIDATE_RANGE_START_MAP);
+    return result;
+  }
+  return result.finally(() => lockMapRelease(sched, INVALIDATE_RANGE_START_MAP));
 }
 
 function startWalks(core: CoreState, range: MmuNotifierRange): StartResult | Promise<StartResult> {
@@ -83,13 +113,15 @@ export function rangeEnd(
   range: MmuNotifierRange,
   rec: InFlight | undefined,
 ): void | Promise<void> {
-  if (range.blockable) return endWalks(core, range, rec);
   const sched = core.sched;
+  if (range.blockable) return underStartMap(sched, range, () => endWalks(core, range, rec));
+  lockMapAcquire(sched, INVALIDATE_RANGE_START_MAP);
   sched.nonBlockStart();
   try {
     endWalks(core, range, rec);
   } finally {
     sched.nonBlockEnd();
+    lockMapRelease(sched, INVALIDATE_RANGE_START_MAP);
   }
 }
 

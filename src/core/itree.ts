@@ -31,6 +31,7 @@ import { WaitQueue } from '../sync/wait-queue.ts';
 import type { CoreNoteKind, CoreState } from './core-state.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
 import { IntervalTree, type IntervalTreeNode } from './interval-tree.ts';
+import { mightInvalidate, registerAlloc } from './lockdep-maps.ts';
 import type { MmuNotifierRange } from './range.ts';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -118,6 +119,7 @@ export class IntervalState {
     const core = this.#core;
     if (!this.hasItree) {
       // `mmu_interval_notifier_insert` -> `mmu_notifier_register(NULL, mm)` first.
+      registerAlloc(core);
       core.strategy.onFirstInterval(core);
       this.hasItree = true;
     }
@@ -189,6 +191,9 @@ export class IntervalState {
       const how = seq !== 0 ? 'deferred, waits for the invalidation to end' : 'unlinked';
       core.note('interval.remove', sub.name, `${how}`);
     }
+    // "The possible sleep on progress in the invalidation requires the caller not hold any
+    // locks held by invalidation callbacks" (the kernel's comment): tell the validator.
+    mightInvalidate(core.sched);
     if (seq !== 0) await this.wq.wait(() => this.#seqReleased(seq));
   }
 
@@ -208,6 +213,7 @@ export class IntervalState {
     core.lock('mmu_interval_read_begin');
     const seq = sub.seq;
     const isInvalidating = seq === this.seq;
+    mightInvalidate(this.#core.sched); // may wait for an invalidation to end: as the kernel
     if (isInvalidating) await this.wq.wait(() => this.seq !== seq);
     if (core.traced) {
       core.note('interval.read_begin', sub.name, `seq ${seq}${isInvalidating ? ' (waited)' : ''}`);

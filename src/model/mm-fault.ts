@@ -10,6 +10,7 @@
  * so a later write reuses it in place instead of copying.)
  */
 
+import { mightAlloc } from '../core/lockdep-maps.ts';
 import { StateError } from '../errors.ts';
 import { mightSleep } from '../sched/scheduler.ts';
 import { EFAULT } from './errno.ts';
@@ -59,6 +60,10 @@ export async function handleMmFault(mm: Mm, addr: number, write: boolean): Promi
     const ret = await pagemap.migrateToRam(mm, page);
     if (ret < 0) return ret;
   }
+  // do_anonymous_page() / do_cow_fault() allocate (GFP_HIGHUSER_MOVABLE: may enter reclaim)
+  // before they take the page-table lock: tell the lock validator, as might_alloc() does.
+  const present = mm.pte(page) !== undefined;
+  if (!present && !(vma.file !== undefined && vma.shared)) mightAlloc(mm.sched);
   return mm.ptl.withLock(() => faultIn(mm, vma, page, write));
 }
 

@@ -15,9 +15,10 @@
  * freed only after the whole invalidation.
  */
 
+import { mightInvalidate } from '../core/lockdep-maps.ts';
 import type { MmuNotifierRange, MmuNotifyEvent } from '../core/range.ts';
 import { StateError } from '../errors.ts';
-import { mightSleep } from '../sched/scheduler.ts';
+import { mightSleep, mightSleepCheck } from '../sched/scheduler.ts';
 import { EFAULT, EINVAL } from './errno.ts';
 import { type Mm, TASK_SIZE } from './mm.ts';
 import { PAGE_SIZE } from './page-alloc.ts';
@@ -163,8 +164,14 @@ export function mmgetNotZero(mm: Mm): boolean {
   return true;
 }
 
-/** `mmput()`: drops a user reference; the last one runs {@link exitMmap} in the caller. */
+/**
+ * `mmput()`: drops a user reference; the last one runs {@link exitMmap} in the caller. It
+ * `might_sleep()`s, and (our lockdep annotation, {@link mightInvalidate}) tells the lock
+ * validator that it may start an invalidation, whether or not this put is the last.
+ */
 export async function mmput(mm: Mm): Promise<void> {
+  mightSleepCheck(mm.sched, `mmput of ${mm.name}`);
+  mightInvalidate(mm.sched);
   const users = mm.users.get();
   if (users <= 0) throw new StateError(`mmput of ${mm.name} with mm_users=${users}`);
   mm.users.set(users - 1);

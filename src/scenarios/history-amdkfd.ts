@@ -11,6 +11,11 @@
  * (`mmput`) while compaction migrates a page of the buffer. Compaction walks the rmap and holds
  * no `mm_users` reference, so `exit_mmap` may start while its invalidation is open: the
  * core's `open-at-release` is tolerated as the kernel allows it.
+ * With lockdep on (the default) the bug is reported before any deadlock, on the first
+ * schedule, where the exit has not even run: the callback runs under
+ * `__mmu_notifier_invalidate_range_start_map` and calls `mmput`, which may invalidate
+ * (`mightInvalidate`), so the start map is taken recursively with `kfd.prange_lock` held
+ * (`lock-order`, recursive). With `lockdep: false` the checker finds the deadlock itself.
  */
 
 import type { MmuIntervalNotifierOps } from '../core/ops.ts';

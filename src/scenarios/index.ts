@@ -14,6 +14,7 @@ import { kvmHistory } from './history-kvm.ts';
 import { odpHistory } from './history-odp.ts';
 import { releaseHistory } from './history-release.ts';
 import { hmmSelftests } from './hmm-tests.ts';
+import { lockdepScenarios } from './lockdep.ts';
 import { seed2019 } from './seed.ts';
 import { twoPassScenarios } from './two-pass-multi-gpu.ts';
 
@@ -26,6 +27,7 @@ export const scenarioLibrary: readonly ScenarioEntry[] = [
   ...odpHistory,
   ...hmmHistory,
   ...kfdHistory,
+  ...lockdepScenarios,
   ...itreeRemoveHistory,
   ...releaseHistory,
   ...itreeNonblockHistory,

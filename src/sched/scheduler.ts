@@ -30,6 +30,7 @@
  */
 
 import { SleepInAtomicError, StateError } from '../errors.ts';
+import type { LockHooks } from './lockdep-hooks.ts';
 
 /** One operation at a scheduling point or a synchronous access, as the checker records it. */
 export interface Op {
@@ -83,6 +84,8 @@ export interface Scheduler {
   nonBlockEnd(): void;
   /** The current depth of non-blockable context (0 = may sleep). */
   readonly atomicDepth: number;
+  /** The lock validator's hooks (`lock_acquire`/`lock_release`), when one runs; see `lockdep-hooks.ts`. */
+  readonly lockdep?: LockHooks | undefined;
 }
 
 interface Parked {
@@ -170,6 +173,16 @@ export function isScheduler(value: unknown): value is Scheduler {
   if (typeof value !== 'object' || value === null) return false;
   const table = value as Readonly<Record<string, unknown>>;
   return SCHEDULER_METHODS.every((method) => typeof table[method] === 'function');
+}
+
+/**
+ * `might_sleep()`: the caller is about to do something that may sleep even if this time it
+ * does not (a `wait_event()` whose condition already holds, a blockable invalidation).
+ * @throws SleepInAtomicError inside a non-blockable section or a spin lock.
+ */
+export function mightSleepCheck(scheduler: Scheduler, what: string): void {
+  if (scheduler.atomicDepth > 0)
+    throw new SleepInAtomicError(`${what} (might sleep) in non-blockable context`);
 }
 
 /**

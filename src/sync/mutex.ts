@@ -13,6 +13,7 @@
  */
 
 import { LockStateError } from '../errors.ts';
+import { LOCK_TRYLOCK, type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
@@ -26,6 +27,7 @@ export class Mutex {
   readonly #lockOp: Op;
   readonly #tryOp: Op;
   readonly #unlockOp: Op;
+  readonly #map: LockMap;
   #held = false;
   readonly #free = (): boolean => !this.#held;
 
@@ -37,6 +39,7 @@ export class Mutex {
     this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
     this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
+    this.#map = lockMap(this.name, options.lockClass);
   }
 
   /** True while held. Reading it is not a scheduling point. */
@@ -46,10 +49,12 @@ export class Mutex {
 
   /** `mutex_lock()`: a scheduling point; parks while held. Pairs with {@link Mutex.unlock}. */
   async lock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'mutex.lock');
     do {
       await this.#sched.point(this.#lockOp, this.#free);
     } while (this.#held);
     this.#held = true;
+    this.#sched.lockdep?.acquire(this.#map, 'mutex.lock', 0);
   }
 
   /** `mutex_trylock()`: synchronous; `true` if taken. Pairs with {@link Mutex.unlock}. */
@@ -57,6 +62,7 @@ export class Mutex {
     this.#sched.access(this.#tryOp);
     if (this.#held) return false;
     this.#held = true;
+    this.#sched.lockdep?.acquire(this.#map, 'mutex.trylock', LOCK_TRYLOCK);
     return true;
   }
 
@@ -67,6 +73,7 @@ export class Mutex {
   unlock(): void {
     if (!this.#held) throw new LockStateError(`unlock of mutex '${this.name}' that is not held`);
     this.#sched.access(this.#unlockOp);
+    this.#sched.lockdep?.release(this.#map, 'mutex.unlock');
     this.#held = false;
     this.#sched.kick(this.id, 1);
   }

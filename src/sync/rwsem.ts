@@ -7,6 +7,7 @@
  */
 
 import { LockStateError } from '../errors.ts';
+import { LOCK_READ, LOCK_TRYLOCK, type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
@@ -20,6 +21,7 @@ export class RwSemaphore {
   readonly #ops: Readonly<
     Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>
   >;
+  readonly #map: LockMap;
   #readers = 0;
   #writer = false;
   readonly #canRead = (): boolean => !this.#writer;
@@ -44,6 +46,7 @@ export class RwSemaphore {
       upRead: op('rwsem.up_read', true),
       upWrite: op('rwsem.up_write', true),
     };
+    this.#map = lockMap(this.name, options.lockClass);
   }
 
   /** Readers holding it now. */
@@ -58,10 +61,12 @@ export class RwSemaphore {
 
   /** `down_read()`: a scheduling point. Pairs with {@link RwSemaphore.readUnlock}. */
   async readLock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_read');
     do {
       await this.#sched.point(this.#ops.read, this.#canRead);
     } while (this.#writer);
     this.#readers++;
+    this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read', LOCK_READ);
   }
 
   /** `down_read_trylock()`: synchronous. Pairs with {@link RwSemaphore.readUnlock}. */
@@ -69,6 +74,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryRead);
     if (this.#writer) return false;
     this.#readers++;
+    this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read_trylock', LOCK_READ | LOCK_TRYLOCK);
     return true;
   }
 
@@ -76,16 +82,19 @@ export class RwSemaphore {
   readUnlock(): void {
     if (this.#readers === 0) throw new LockStateError(`up_read of '${this.name}' with no reader`);
     this.#sched.access(this.#ops.upRead);
+    this.#sched.lockdep?.release(this.#map, 'rwsem.up_read');
     this.#readers--;
     if (this.#readers === 0) this.#sched.kick(this.id);
   }
 
   /** `down_write()`: a scheduling point. Pairs with {@link RwSemaphore.writeUnlock}. */
   async writeLock(): Promise<void> {
+    this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_write');
     do {
       await this.#sched.point(this.#ops.write, this.#canWrite);
     } while (!this.#canWrite());
     this.#writer = true;
+    this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write', 0);
   }
 
   /** `down_write_trylock()`: synchronous. Pairs with {@link RwSemaphore.writeUnlock}. */
@@ -93,6 +102,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryWrite);
     if (!this.#canWrite()) return false;
     this.#writer = true;
+    this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write_trylock', LOCK_TRYLOCK);
     return true;
   }
 
@@ -101,6 +111,7 @@ export class RwSemaphore {
     if (!this.#writer)
       throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
     this.#sched.access(this.#ops.upWrite);
+    this.#sched.lockdep?.release(this.#map, 'rwsem.up_write');
     this.#writer = false;
     this.#sched.kick(this.id);
   }

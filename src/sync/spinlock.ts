@@ -15,6 +15,7 @@
  */
 
 import { LockStateError } from '../errors.ts';
+import { type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
@@ -35,6 +36,7 @@ export class SpinLock {
   readonly #sched: Scheduler;
   readonly #lockOp: Op;
   readonly #unlockOp: Op;
+  readonly #map: LockMap;
   #held = false;
   #heldAcrossAwait = false;
   #checkPending = false;
@@ -50,6 +52,7 @@ export class SpinLock {
     this.id = this.#sched.objectId(this.name);
     this.#lockOp = { kind: 'spin.lock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'spin.unlock', obj: this.id, write: true, name: this.name };
+    this.#map = lockMap(this.name, options.lockClass);
   }
 
   /** True while held. */
@@ -68,6 +71,7 @@ export class SpinLock {
       );
     }
     this.#sched.access(this.#lockOp);
+    this.#sched.lockdep?.acquire(this.#map, 'spin.lock', 0);
     this.#held = true;
     this.#heldAcrossAwait = false;
     this.#sched.nonBlockStart();
@@ -86,6 +90,7 @@ export class SpinLock {
     if (!this.#held)
       throw new LockStateError(`unlock of spin lock '${this.name}' that is not held`);
     this.#sched.access(this.#unlockOp);
+    this.#sched.lockdep?.release(this.#map, 'spin.unlock');
     this.#held = false;
     this.#sched.nonBlockEnd();
     if (this.#heldAcrossAwait) {

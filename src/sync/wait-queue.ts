@@ -13,7 +13,7 @@
  * | `wakeUpAll()`  | `wake_up_all()`: every sleeper becomes ready. Pairs with wait/sleep       |
  */
 
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import { defaultScheduler, mightSleepCheck, type Op, type Scheduler } from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `wait_queue_head_t`. */
@@ -47,6 +47,7 @@ export class WaitQueue {
    * wake. Pairs with {@link WaitQueue.wakeUpAll} by whoever makes `cond` true.
    */
   async wait(cond: () => boolean): Promise<void> {
+    mightSleepCheck(this.#sched, `wq.wait on ${this.name}`); // wait_event(): might_sleep() first
     this.#sched.access(this.#waitOp); // the condition is guarded by this queue (for DPOR)
     while (!cond()) await this.sleep();
   }

@@ -241,7 +241,8 @@ export function toChromeTrace(result: CheckResult): ChromeTrace {
     options: result.options,
   };
   if (result.finding !== undefined) {
-    metadata['finding'] = { kind: result.finding.kind, message: result.finding.message };
+    const { kind, message, lockdep } = result.finding;
+    metadata['finding'] = { kind, message, ...(lockdep === undefined ? {} : { lockdep }) };
     metadata['schedule'] = result.finding.schedule;
   }
   return { traceEvents: events, displayTimeUnit: 'ms', metadata };

@@ -8,6 +8,7 @@
  * of text from the result goes through {@link escapeXml}.
  */
 
+import { formatLockdepReport } from '../check/lockdep/format.ts';
 import type { CheckResult, TraceEvent } from '../check/types.ts';
 import { escapeXml } from './escape.ts';
 import { renderTimelineSvg } from './svg.ts';
@@ -88,7 +89,11 @@ function verdict(result: CheckResult, options: ReportOptions): string {
     return `<p class="message clean">${escapeXml(text)}</p>`;
   }
   const replay = replayCommandLine(result, options.scenarioArg, options.command) ?? '';
-  return `<p class="message" id="finding-message">${escapeXml(f.message)}</p>
+  const chains =
+    f.lockdep === undefined
+      ? ''
+      : `\n<h2>Lock dependency chains</h2>\n<pre id="lockdep">${escapeXml(formatLockdepReport(f.lockdep).join('\n'))}</pre>`;
+  return `<p class="message" id="finding-message">${escapeXml(f.message)}</p>${chains}
 <h2>Minimized schedule</h2>
 <pre id="schedule">${escapeXml(f.schedule)}</pre>
 <p>${f.preemptions} preemption${f.preemptions === 1 ? '' : 's'}; detected at step ${f.step}. Replay it:</p>

@@ -4,6 +4,7 @@
  * finding's step marked. No colour codes: the caller may add them.
  */
 
+import { formatLockdepReport } from '../check/lockdep/format.ts';
 import type { CheckResult, TraceEvent } from '../check/types.ts';
 
 /** Events shown by default by {@link formatTrace}; the rest are counted, not printed. */
@@ -84,6 +85,7 @@ export function replayCommandLine(
   if (result.finding.kind === 'hang' && typeof timeLimitMs === 'number') {
     args.push('--time-limit', `${Math.round(timeLimitMs)}ms`);
   }
+  if (result.options['lockdep'] === false) args.push('--no-lockdep');
   return args.map(shellArg).join(' ');
 }
 
@@ -127,9 +129,11 @@ export function formatSummary(
           : 'no finding in the schedules explored (not a proof: the search was not complete)';
     return [`${result.scenario}${under}: ${verdict}`, `  ${formatStats(result)}`].join('\n');
   }
+  const chains = f.lockdep === undefined ? [] : formatLockdepReport(f.lockdep);
   return [
     `${result.scenario}${under}: FINDING (${f.kind}) at step ${f.step}`,
     `  ${f.message}`,
+    ...chains.map((line) => `    ${line}`),
     `  schedule: ${f.schedule}  (${f.preemptions} preemption${f.preemptions === 1 ? '' : 's'})`,
     `  replay:   ${replayCommandLine(result, scenarioArg, command)}`,
     `  ${formatStats(result)}`,
