@@ -197,6 +197,7 @@ export {
   defaultScheduler,
   EventLoopScheduler,
   mightSleep,
+  mightSleepCheck,
   yieldNow,
 } from './sched/scheduler.ts';
 // Primitives.

@@ -62,7 +62,8 @@ function underStartMap<T>(
   range: MmuNotifierRange,
   walk: () => T | Promise<T>,
 ): T | Promise<T> {
-  if (sched.atomicDepth > 0) mightSleepCheck(sched, `blockable invalidation ${describeRange(range)}`);
+  if (sched.atomicDepth > 0)
+    mightSleepCheck(sched, `blockable invalidation ${describeRange(range)}`);
   lockMapAcquire(sched, INVALIDATE_RANGE_START_MAP);
   let result: T | Promise<T>;
   try {
