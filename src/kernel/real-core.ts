@@ -85,6 +85,12 @@ export class RealKernelCore {
       freeShared: (id) => subs.freeShared(id),
       diagnostic: (d) => hook?.(d),
     });
+    const locks = options.takeAllLocks ?? 'sleeps';
+    if (locks !== 'sleeps' && locks !== 'proceeds')
+      throw new InvalidArgumentError(
+        `RealKernelCore: takeAllLocks must be 'sleeps' or 'proceeds', got ${String(locks)}`,
+      );
+    this.#k.x.dn_set_locks_exclude(locks === 'sleeps' ? 1 : 0);
   }
 
   #checkLive(caller: string): void {

@@ -44,6 +44,7 @@ export class RealSide implements Side {
 
   constructor(series: string) {
     this.core = new RealKernelCore(series, {
+      takeAllLocks: 'proceeds',
       onDiagnostic: (d) => void this.warns.push(realWarnClass(d)),
     });
   }

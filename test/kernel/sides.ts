@@ -11,8 +11,11 @@ import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../../src/core/range
 import { KERNEL_ULONG_MAX } from '../../src/kernel/exports.ts';
 import type { KernelDiagnostic } from '../../src/kernel/types.ts';
 
-/** How a list notifier's start answers. */
-export type StartMode = 'none' | 'ok' | 'fail-nonblock' | 'fail-always';
+/**
+ * How a list notifier's start answers: none (no start op), 0, `-EAGAIN` non-blockably or
+ * always, `-ENOMEM` non-blockably (0 blockably), or 1 always (bad values).
+ */
+export type StartMode = 'none' | 'ok' | 'fail-nonblock' | 'fail-always' | 'fail-enomem' | 'ret-one';
 /** How an interval's invalidate answers. */
 export type IntervalMode = 'ok' | 'fail-nonblock' | 'fail-always';
 
@@ -62,15 +65,25 @@ export function describe(r: MmuNotifierRange): string {
 /** A scripted start's answer. */
 export function startAnswer(mode: StartMode, range: MmuNotifierRange): number {
   if (mode === 'fail-always' || (mode === 'fail-nonblock' && !range.blockable)) return EAGAIN;
+  if (mode === 'fail-enomem' && !range.blockable) return ENOMEM;
+  if (mode === 'ret-one') return 1;
   return 0;
 }
+
+/** `-ENOMEM`, a start's bad value. */
+export const ENOMEM = -12;
 
 /** A scripted invalidate's answer. */
 export function intervalAnswer(mode: IntervalMode, range: MmuNotifierRange): boolean {
   return !(mode === 'fail-always' || (mode === 'fail-nonblock' && !range.blockable));
 }
 
-/** The WARN class of a real WARN_ON site, by its condition (stable across versions). */
+/**
+ * The WARN class of a real WARN_ON site, by its condition (stable across versions).
+ * `fail-in-blockable` is the site `WARN_ON(mmu_notifier_range_blockable(range) || _ret !=
+ * -EAGAIN)` (and `mn_itree_invalidate`'s `WARN_ON(mmu_notifier_range_blockable(range))`): a
+ * failure in a blockable range, or any value but `-EAGAIN` (the TS core's `bad-return`).
+ */
 const WARN_CLASSES: Readonly<Record<string, string>> = {
   'mmu_notifier_range_blockable(range) || _ret != -EAGAIN': 'fail-in-blockable',
   'mmu_notifier_range_blockable(range)': 'fail-in-blockable',
@@ -88,6 +101,9 @@ export function realWarnClass(d: KernelDiagnostic): string {
 export function tsWarnClass(d: Diagnostic): string | null {
   if (d.kind === 'fail-in-blockable' || d.kind === 'failing-start-with-end')
     return `warn:${d.kind}`;
+  // A start's integer other than 0/-EAGAIN: the same WARN_ON(blockable || _ret != -EAGAIN).
+  if (d.kind === 'bad-return' && d.message.includes('invalidateRangeStart of'))
+    return 'warn:fail-in-blockable';
   if (d.kind === 'active-underflow' && d.message.includes('WARN_ON'))
     return 'warn:insert-while-invalidating';
   return null;
