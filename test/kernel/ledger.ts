@@ -45,6 +45,7 @@ export class Ledger {
   ): void {
     switch (info.kind) {
       case 'register':
+        if (answer !== 'ok') return; // refused
         this.#specs.set(info.label, info.spec);
         this.#joined(info.label, info.spec, open);
         return;

@@ -11,6 +11,7 @@
  * | `itree-on-list-failure`  | (6.1 only) the interval part stays active after a failed non-blockable start |
  * | `blockable-failure`      | (at the caller's end) the notifier whose blockable start failed gets an end again |
  * | `register-in-flight`     | (at the end) a notifier registered while the range was open gets its end |
+ * | `secondary-tlb-exclusive` | (at a register or get) 6.12.118 calls `free_notifier` before refusing; 6.1.192 accepts |
  * | `first-interval-in-flight` | (at the first insert) the open ranges are not counted: `active_invalidate_ranges` stays 0 |
  *
  * The ends a range owes under the kernel's rules only are kept by `ledger.ts`.
@@ -19,6 +20,7 @@
 import type { StepInfo } from './commands.ts';
 import type { Observation } from './differential.ts';
 import type { Ledger } from './ledger.ts';
+import { REFUSED } from './sides.ts';
 import type { DifferenceClass } from './versions.ts';
 
 /** `a` minus `b`, as multisets of lines. */
@@ -61,6 +63,7 @@ export function pairingRows(
 ): DifferenceClass[] {
   if (info.kind === 'end') return endRows(ts, real, ledger.owedBy(info.range));
   if (info.kind === 'insert') return info.firstWhileOpen ? firstIntervalRows(ts, real) : [];
+  if (info.kind === 'register' || info.kind === 'get') return refusalRows(ts, real);
   return startRows(text, ts, real);
 }
 
@@ -88,6 +91,18 @@ function endRows(
     rows.add(why);
   }
   return [...rows];
+}
+
+/**
+ * The secondary-TLB callback with a start or an end: `current` refuses it before anything
+ * (`get`: before `allocNotifier`); 6.12.118 allocates, then frees (`free_notifier`) and
+ * refuses; 6.1.192 accepts it.
+ */
+function refusalRows(ts: Observation, real: Observation): DifferenceClass[] {
+  if (ts.answer !== REFUSED || ts.calls.length > 0) return [];
+  if (JSON.stringify(ts.warns) !== JSON.stringify(real.warns)) return [];
+  const freedOnly = real.calls.every((c) => c.startsWith('free '));
+  return real.answer !== REFUSED || freedOnly ? ['secondary-tlb-exclusive'] : [];
 }
 
 /** The first insert while ranges are open: `current` counts them now, the kernel never. */

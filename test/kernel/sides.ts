@@ -8,6 +8,7 @@
 
 import type { Diagnostic } from '../../src/core/diagnostics.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../../src/core/range.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
 import { KERNEL_ULONG_MAX } from '../../src/kernel/exports.ts';
 import type { KernelDiagnostic } from '../../src/kernel/types.ts';
 
@@ -26,7 +27,7 @@ export interface NotifierSpec {
   readonly release: boolean;
   /** Answers of clear_flush_young / clear_young / test_young; undefined: no such callback. */
   readonly young: readonly [boolean | undefined, boolean | undefined, boolean | undefined];
-  /** Has `archInvalidateSecondaryTlbs` (only without start and end: the kernel's rule). */
+  /** Has `archInvalidateSecondaryTlbs` (6.12 refuses it with a start or an end; 6.1 not). */
   readonly tlbs: boolean;
 }
 
@@ -92,9 +93,28 @@ const WARN_CLASSES: Readonly<Record<string, string>> = {
   'mn_itree_is_invalidating(subscriptions)': 'insert-while-invalidating',
 };
 
-/** The real code's diagnostic as a WARN class (unknown sites keep their text). */
-export function realWarnClass(d: KernelDiagnostic): string {
+/**
+ * The real code's diagnostic as a WARN class (unknown sites keep their text), or null for
+ * 6.12's `WARN_ON_ONCE` refusing the secondary-TLB callback with start/end: the TS core
+ * refuses with an `InvalidArgumentError` instead (bad input is a typed error here), so the
+ * refusal is compared by the answer `refused`.
+ */
+export function realWarnClass(d: KernelDiagnostic): string | null {
+  if (d.condition.includes('arch_invalidate_secondary_tlbs &&')) return null;
   return `${d.kind}:${WARN_CLASSES[d.condition] ?? `${d.file}:${d.condition}`}`;
+}
+
+/** The answer of a register or get refused (`-EINVAL` there, `InvalidArgumentError` here). */
+export const REFUSED = 'refused';
+
+/** Runs a register or get: its answer, or REFUSED for an `InvalidArgumentError`. */
+export function refusable(fn: () => Answer): Answer {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return REFUSED;
+    throw error;
+  }
 }
 
 /** The TS core's diagnostic as a WARN class, or null for its own monitors (no kernel WARN). */

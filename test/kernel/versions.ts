@@ -28,7 +28,8 @@ export type DifferenceClass =
   | 'blockable-failure'
   | 'itree-on-list-failure'
   | 'register-in-flight'
-  | 'first-interval-in-flight';
+  | 'first-interval-in-flight'
+  | 'secondary-tlb-exclusive';
 
 /**
  * Expected differences per `<semantics>@<series>`; absent means none. `kernel` follows
@@ -48,12 +49,14 @@ export const EXPECTED_DIFFERENCES: Readonly<Record<string, readonly DifferenceCl
     'register-in-flight',
     'first-interval-in-flight',
     'secondary-tlbs-at-end',
+    'secondary-tlb-exclusive',
   ],
   'current@6.12': [
     'failing-start-with-end',
     'blockable-failure',
     'register-in-flight',
     'first-interval-in-flight',
+    'secondary-tlb-exclusive',
   ],
 };
 
