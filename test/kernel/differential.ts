@@ -143,7 +143,7 @@ function classify(
   const rows: DifferenceClass[] = [];
   let r = real;
   if (isTlbsAtEnd(step.text, ts, real)) {
-    rows.push('secondary-tlbs-at-end');
+    rows.push('secondary-tlb-at-end');
     r = { ...real, calls: real.calls.filter((c) => !c.startsWith('tlbs ')) };
     if (same(ts, r)) return rows;
   }
@@ -151,7 +151,7 @@ function classify(
     semantics === 'current'
       ? pairingRows(step.info, step.text, ts, r, ledger)
       : isItreeEndFix(step.text, ts, r)
-        ? (['nonblock-list-failure-ends-itree'] as DifferenceClass[])
+        ? (['itree-on-list-failure'] as DifferenceClass[])
         : [];
   return more.length === 0 ? [] : [...rows, ...more];
 }
