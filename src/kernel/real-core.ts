@@ -14,7 +14,9 @@
  *
  * One thread: a wait whose condition is false (`wait_event` in `mmu_interval_read_begin` and
  * `mmu_interval_notifier_remove`, `synchronize_srcu` inside a read section, and
- * `mm_take_all_locks` while this thread has an invalidation open) can never be woken. The
+ * `mm_take_all_locks` while this thread has an invalidation open, unless the option
+ * `takeAllLocks: 'proceeds'` makes it return as if that invalidation were another thread's
+ * that broke the locking rule) can never be woken. The
  * call stops at the wait and throws {@link KernelWouldSleepError}; the module stays *live*,
  * in the state the sleeping thread left it (a remove's interval stays queued on the deferred
  * list, applied by the last end; its mm reference is not dropped). WARN_ON / WARN_ON_ONCE

@@ -22,6 +22,7 @@ import type { Semantics } from '../../src/core/range.ts';
 import { availableKernelModules } from '../../src/kernel/module.ts';
 import { type Cmd, sequenceArb } from './commands.ts';
 import { describeDisagreement, FEATURES, runDifferential } from './differential.ts';
+import { RealSide } from './real-side.ts';
 import type { NotifierSpec } from './sides.ts';
 import {
   type DifferenceClass,
@@ -173,7 +174,7 @@ describe('the TS semantics against the real kernel', () => {
     }
   });
 
-  it('finds 6.1 calling invalidate_range (our archInvalidateSecondaryTlbs) at every end', {
+  it('finds 6.1 calling invalidate_range (our archInvalidateSecondaryTlbs) at every end, also combined with an end', {
     skip: skipWithout('6.1') || skipWithout('6.12'),
   }, async () => {
     const cmds: Cmd[] = [
@@ -187,6 +188,34 @@ describe('the TS semantics against the real kernel', () => {
     assert.deepEqual(on61.differences[0].real.calls, ['tlbs n1 4096-12288']);
     assert.equal((await runDifferential('linux-6.1', '6.1', cmds)).disagreement, null);
     assert.equal((await runDifferential('linux-6.12', '6.12', cmds)).disagreement, null);
+    // 6.1.192 accepts the callback with a start and an end: at the end, invalidate_range
+    // first, then the end, notifier by notifier; 6.12.118 refuses the register (-EINVAL).
+    const combined: Cmd[] = [
+      { op: 'register', spec: { ...QUIET, start: 'ok', end: true, tlbs: true } },
+      { op: 'register', spec: { ...QUIET, end: true } },
+      ...cmds.slice(1),
+    ];
+    const c61 = await runDifferential('linux-6.1', '6.1', combined);
+    assert.deepEqual([c61.disagreement, c61.differences.length, c61.steps], [null, 0, 4]);
+    const real61 = new RealSide('6.1');
+    await real61.register('n1', { ...QUIET, start: 'ok', end: true, tlbs: true });
+    await real61.register('n2', { ...QUIET, end: true });
+    const r = Object.freeze({
+      start: 0x1000,
+      end: 0x3000,
+      event: 'clear' as const,
+      blockable: true,
+    });
+    await real61.start(r);
+    await real61.end(r);
+    assert.deepEqual(real61.log.slice(-3), [
+      'end n2 clear [1000, 3000) b',
+      'tlbs n1 4096-12288',
+      'end n1 clear [1000, 3000) b',
+    ]);
+    const real612 = new RealSide('6.12');
+    assert.equal(await real612.register('n1', { ...QUIET, end: true, tlbs: true }), 'refused');
+    assert.equal((await runDifferential('linux-6.12', '6.12', combined)).disagreement, null);
   });
 
   it('can disagree: current (exact pairing) is not the real 6.1, and goes on past the row', {
