@@ -16,6 +16,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import type { Semantics } from '../../src/core/range.ts';
@@ -127,6 +128,25 @@ function reportPair(
   }
   if (expected.length === 0) assert.equal(agree, runs);
 }
+
+it('every class the differential allows is a row of docs/semantics.md; current vs 6.12: one marked ours', () => {
+  const doc = readFileSync(new URL('../../docs/semantics.md', import.meta.url), 'utf8');
+  // the row whose first cell carries the anchor
+  const row = (name: string) =>
+    doc
+      .split('\n')
+      .find((l) => l.startsWith('|') && (l.split('|')[1] ?? '').includes(`{#${name}}`));
+  for (const [pair, classes] of Object.entries(EXPECTED_DIFFERENCES)) {
+    for (const name of classes) {
+      const line = row(name);
+      assert.ok(line?.includes('_differs_'), `${pair}: ${name} is no row marked _differs_`);
+      if (pair === 'current@6.12') {
+        const currentCell = line?.split('|')[2] ?? '';
+        assert.match(currentCell, /\bours\b/, `${name}: the current cell does not say ours`);
+      }
+    }
+  }
+});
 
 describe('the TS semantics against the real kernel', () => {
   // Every series of the table (skipped visibly when not built), and any other one built
