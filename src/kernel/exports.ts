@@ -27,6 +27,7 @@ export interface DriverExports {
   dn_start_nonblock(ptr: number): number;
   dn_end(ptr: number): void;
   dn_release(): void;
+  dn_set_locks_exclude(on: number): void;
   dn_clear_flush_young(start: number, end: number): number;
   dn_clear_young(start: number, end: number): number;
   dn_test_young(address: number): number;

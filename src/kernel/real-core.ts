@@ -14,7 +14,9 @@
  *
  * One thread: a wait whose condition is false (`wait_event` in `mmu_interval_read_begin` and
  * `mmu_interval_notifier_remove`, `synchronize_srcu` inside a read section, and
- * `mm_take_all_locks` while this thread has an invalidation open) can never be woken. The
+ * `mm_take_all_locks` while this thread has an invalidation open, unless the option
+ * `takeAllLocks: 'proceeds'` makes it return as if that invalidation were another thread's
+ * that broke the locking rule) can never be woken. The
  * call stops at the wait and throws {@link KernelWouldSleepError}; the module stays *live*,
  * in the state the sleeping thread left it (a remove's interval stays queued on the deferred
  * list, applied by the last end; its mm reference is not dropped). WARN_ON / WARN_ON_ONCE
@@ -85,6 +87,12 @@ export class RealKernelCore {
       freeShared: (id) => subs.freeShared(id),
       diagnostic: (d) => hook?.(d),
     });
+    const locks = options.takeAllLocks ?? 'sleeps';
+    if (locks !== 'sleeps' && locks !== 'proceeds')
+      throw new InvalidArgumentError(
+        `RealKernelCore: takeAllLocks must be 'sleeps' or 'proceeds', got ${String(locks)}`,
+      );
+    this.#k.x.dn_set_locks_exclude(locks === 'sleeps' ? 1 : 0);
   }
 
   #checkLive(caller: string): void {

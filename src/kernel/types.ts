@@ -94,4 +94,13 @@ export interface RealKernelCoreOptions {
   readonly onDiagnostic?: (d: KernelDiagnostic) => void;
   /** Where the built modules are (default: see `availableKernelModules`). */
   readonly cacheDir?: string;
+  /**
+   * What `mm_take_all_locks` (in `__mmu_notifier_register`: `register`, `get`, the first
+   * `insertInterval`) does while a range started here is still open. `sleeps` (the
+   * default): this thread holds a lock it needs, a `KernelWouldSleepError`. `proceeds`: it
+   * returns, as if the open ranges were another thread's that broke the locking rule; the
+   * kernel's code then runs on (what the TS kernel semantics do after reporting
+   * `subscribe-in-flight`), so the differential test can compare the two past that point.
+   */
+  readonly takeAllLocks?: 'sleeps' | 'proceeds';
 }

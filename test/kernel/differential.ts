@@ -5,8 +5,9 @@
  * The first disagreement ends the run; the classifier names the known classes.
  */
 
-import { EAGAIN, type Semantics } from '../../src/core/range.ts';
-import { CallerModel, type Cmd, resolve } from './commands.ts';
+import { EAGAIN, type MmuNotifierRange, type Semantics } from '../../src/core/range.ts';
+import { CallerModel, type Cmd, resolve, type Step } from './commands.ts';
+import { Ledger } from './ledger.ts';
 import { pairingRows } from './pairing-rows.ts';
 import { RealSide } from './real-side.ts';
 import { type Side, SLEEPS } from './sides.ts';
@@ -33,7 +34,6 @@ export interface Disagreement {
   readonly rows: readonly DifferenceClass[];
 }
 
-/** The result of one run. */
 /** What an agreed step exercised; the test demands each is reached (see FEATURES). */
 export type Feature =
   | 'would-sleep'
@@ -43,9 +43,15 @@ export type Feature =
   | 'eagain'
   | 'release'
   | 'retry-true'
-  | 'free';
+  | 'free'
+  | 'register-in-flight'
+  | 'first-insert-in-flight'
+  | 'release-while-open'
+  | 'end-out-of-order'
+  | 'bad-value'
+  | 'past-difference';
 
-/** Every {@link Feature}. */
+/** Every {@link Feature} but `past-difference` (which only `current` can reach). */
 export const FEATURES: readonly Feature[] = [
   'would-sleep',
   'warn',
@@ -55,18 +61,39 @@ export const FEATURES: readonly Feature[] = [
   'release',
   'retry-true',
   'free',
+  'register-in-flight',
+  'first-insert-in-flight',
+  'release-while-open',
+  'end-out-of-order',
+  'bad-value',
 ];
 
-function featuresOf(text: string, o: Observation, deferred: number, open: number): Feature[] {
+function featuresOf(
+  step: Step,
+  o: Observation,
+  deferred: number,
+  open: readonly MmuNotifierRange[],
+): Feature[] {
+  const { text, info } = step;
   const f: Feature[] = [];
   if (o.answer === SLEEPS) f.push('would-sleep');
   if (o.warns.length > 0) f.push('warn');
   if (deferred > 0) f.push('deferred');
-  if (open >= 2) f.push('nested');
+  if (open.length >= 2 || (info.kind === 'start' && open.length >= 1)) f.push('nested');
   if (o.answer === String(EAGAIN)) f.push('eagain');
-  if (text === 'release') f.push('release');
+  if (text === 'release') f.push(open.length > 0 ? 'release-while-open' : 'release');
   if (text.startsWith('readRetry') && o.answer === 'true') f.push('retry-true');
   if (o.calls.some((c) => c.startsWith('free '))) f.push('free');
+  if ((info.kind === 'register' || info.kind === 'get') && open.length > 0)
+    f.push('register-in-flight');
+  if (info.kind === 'insert' && info.firstWhileOpen) f.push('first-insert-in-flight');
+  if (info.kind === 'end' && info.range !== open[open.length - 1]) f.push('end-out-of-order');
+  if (
+    info.kind === 'start' &&
+    /^-?\d+$/.test(o.answer) &&
+    !['0', String(EAGAIN)].includes(o.answer)
+  )
+    f.push('bad-value');
   return f;
 }
 
@@ -76,6 +103,9 @@ export interface RunResult {
   /** The real module's exact version. */
   readonly version: string;
   readonly steps: number;
+  /** The classified differences the run went on past (`current` only, in practice). */
+  readonly differences: readonly Disagreement[];
+  /** The difference that ended the run, or null when it ran to its end. */
   readonly disagreement: Disagreement | null;
 }
 
@@ -99,17 +129,31 @@ function same(a: Observation, b: Observation): boolean {
 
 /**
  * The classes that explain a step's difference ([] when none does): the version differences
- * of `kernel`, or for `current` the rows of docs/semantics.md (`pairing-rows.ts`).
+ * between the kernels, and for `current` the rows of docs/semantics.md (`pairing-rows.ts`).
+ * 6.1's `invalidate_range` calls at an end are taken out first, so that an end may show
+ * them together with an owed end of `current`'s rows.
  */
 function classify(
   semantics: Semantics,
-  text: string,
+  step: Step,
   ts: Observation,
   real: Observation,
+  ledger: Ledger,
 ): DifferenceClass[] {
-  if (isTlbsAtEnd(text, ts, real)) return ['secondary-tlbs-at-end'];
-  if (semantics === 'current') return pairingRows(text, ts, real);
-  return isItreeEndFix(text, ts, real) ? ['nonblock-list-failure-ends-itree'] : [];
+  const rows: DifferenceClass[] = [];
+  let r = real;
+  if (isTlbsAtEnd(step.text, ts, real)) {
+    rows.push('secondary-tlb-at-end');
+    r = { ...real, calls: real.calls.filter((c) => !c.startsWith('tlbs ')) };
+    if (same(ts, r)) return rows;
+  }
+  const more =
+    semantics === 'current'
+      ? pairingRows(step.info, step.text, ts, r, ledger)
+      : isItreeEndFix(step.text, ts, r)
+        ? (['itree-on-list-failure'] as DifferenceClass[])
+        : [];
+  return more.length === 0 ? [] : [...rows, ...more];
 }
 
 /**
@@ -139,28 +183,35 @@ function isItreeEndFix(text: string, ts: Observation, real: Observation): boolea
  */
 function isTlbsAtEnd(text: string, ts: Observation, real: Observation): boolean {
   if (!text.startsWith('end ')) return false;
-  const extra = real.calls.filter((c) => c.startsWith('tlbs '));
-  const rest = real.calls.filter((c) => !c.startsWith('tlbs '));
-  const { calls: _a, ...tsRest } = ts;
-  const { calls: _b, ...realRest } = real;
-  return (
-    extra.length > 0 &&
-    JSON.stringify(rest) === JSON.stringify(ts.calls) &&
-    same(tsRest as Observation, realRest as Observation)
-  );
+  const tlbs = (c: string) => c.startsWith('tlbs ');
+  return real.calls.some(tlbs) && !ts.calls.some(tlbs);
 }
 
-/** Runs `cmds` on `semantics` and on the real `series`, step by step. */
+/**
+ * Runs `cmds` on `semantics` and on the real `series`, step by step. A classified
+ * difference that leaves the answer, `invalidate_seq` and `active_invalidate_ranges` equal
+ * is recorded and the run goes on (the sides differ only in who got which callback); any
+ * other difference ends it.
+ */
 export async function runDifferential(
   semantics: Semantics,
   series: string,
   cmds: readonly Cmd[],
 ): Promise<RunResult> {
   const model = new CallerModel();
+  const ledger = new Ledger();
   const ts = new TsSide(semantics);
   const real = new RealSide(series);
   const texts: string[] = [];
   const features = new Set<Feature>();
+  const differences: Disagreement[] = [];
+  const result = (disagreement: Disagreement | null): RunResult => ({
+    features,
+    version: real.core.version,
+    steps: texts.length,
+    differences,
+    disagreement,
+  });
   for (const cmd of cmds) {
     const step = resolve(model, cmd);
     if (step.text === '-') continue;
@@ -168,21 +219,28 @@ export async function runDifferential(
     const a = await observe(ts, step.run);
     const b = await observe(real, step.run);
     if (!same(a, b)) {
-      const rows = classify(semantics, step.text, a, b);
+      const rows = classify(semantics, step, a, b, ledger);
       const kind = rows[0] ?? 'unknown';
-      return {
-        features,
-        version: real.core.version,
-        steps: texts.length,
-        disagreement: { index: texts.length - 1, steps: texts, ts: a, real: b, kind, rows },
+      const d: Disagreement = {
+        index: texts.length - 1,
+        steps: [...texts],
+        ts: a,
+        real: b,
+        kind,
+        rows,
       };
+      const goOn =
+        rows.length > 0 && a.answer === b.answer && a.seq === b.seq && a.active === b.active;
+      if (!goOn) return result(d);
+      differences.push(d);
+      features.add('past-difference');
     }
+    const open = [...model.open];
     step.after(a.answer);
-    for (const f of featuresOf(step.text, a, real.core.deferredCount, model.open.length)) {
-      features.add(f);
-    }
+    ledger.note(step.info, a.answer, a.calls, open);
+    for (const f of featuresOf(step, a, real.core.deferredCount, open)) features.add(f);
   }
-  return { features, version: real.core.version, steps: texts.length, disagreement: null };
+  return result(null);
 }
 
 /** A disagreement as text, for failure messages and the run's report. */

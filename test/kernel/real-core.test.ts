@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import {
   availableKernelModules,
   EAGAIN,
+  InvalidArgumentError,
   KernelBugError,
   type KernelDiagnostic,
   KernelModuleMissingError,
@@ -117,7 +118,7 @@ for (const series of ['6.1', '6.12']) {
       assert.match(sourceLine(series, d.file, d.line), /WARN_ON\(ops->invalidate_range_end\)/);
     });
 
-    it('a failed non-blockable start with an interval: 6.1 leaks the interval part, 6.12 ends it', {
+    it('itree-nonblock-unwind on the real code: a failed non-blockable start with an interval: 6.1.192 leaves the interval part active (a later readBegin would sleep), 6.12.118 ends it', {
       skip,
     }, () => {
       const c = core(series);
@@ -222,6 +223,22 @@ for (const series of ['6.1', '6.12']) {
       assert.throws(() => c.register({}), /mm_take_all_locks/);
       c.invalidateRangeEnd(r);
       c.register({});
+    });
+
+    it("takeAllLocks 'proceeds': a register inside an invalidation runs on, and the end calls it", {
+      skip,
+    }, () => {
+      const c = new RealKernelCore(series, { takeAllLocks: 'proceeds' });
+      const log: string[] = [];
+      const r = range(0, 0x1000, true);
+      c.invalidateRangeStart(r);
+      c.register({ invalidateRangeEnd: (s) => void log.push(`end ${s.name}`) }, { name: 'late' });
+      c.invalidateRangeEnd(r);
+      assert.deepEqual(log, ['end late']); // an end it never started (docs: register-in-flight)
+      assert.throws(
+        () => new RealKernelCore(series, { takeAllLocks: 'never' as 'sleeps' }),
+        (e: unknown) => e instanceof InvalidArgumentError && /takeAllLocks/.test(e.message),
+      );
     });
 
     it('BUG_ON is reported with its line and kills the module', { skip }, () => {

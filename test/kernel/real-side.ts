@@ -14,6 +14,7 @@ import {
   intervalAnswer,
   type NotifierSpec,
   realWarnClass,
+  refusable,
   type Side,
   SLEEPS,
   said,
@@ -44,12 +45,16 @@ export class RealSide implements Side {
 
   constructor(series: string) {
     this.core = new RealKernelCore(series, {
-      onDiagnostic: (d) => void this.warns.push(realWarnClass(d)),
+      takeAllLocks: 'proceeds',
+      onDiagnostic: (d) => {
+        const c = realWarnClass(d);
+        if (c !== null) this.warns.push(c);
+      },
     });
   }
 
   #label(s: RealNotifier): string {
-    return this.#labels.get(s.id)!;
+    return this.#labels.get(s.id) ?? s.name; // a get's subscription is named by its label
   }
 
   #ops(spec: NotifierSpec, shared: boolean): RealNotifierOps {
@@ -79,11 +84,14 @@ export class RealSide implements Side {
   }
 
   register(label: string, spec: NotifierSpec): Promise<Answer> {
-    return real(() => {
-      const sub = this.core.register(this.#ops(spec, false), { name: label });
-      this.#labels.set(sub.id, label);
-      this.#subs.set(label, sub);
-    });
+    return real(() =>
+      refusable(() => {
+        const sub = this.core.register(this.#ops(spec, false), { name: label });
+        this.#labels.set(sub.id, label);
+        this.#subs.set(label, sub);
+        return 'ok';
+      }),
+    );
   }
   unregister(label: string): Promise<Answer> {
     return real(() => this.core.unregister(this.#subs.get(label)!));
@@ -93,13 +101,15 @@ export class RealSide implements Side {
     if (ops === undefined) this.#shared.set(key, (ops = this.#ops(spec, true)));
     const o = ops;
     this.#nextGet = label;
-    return real(() => {
-      const sub = this.core.get(o, { name: label });
-      if (!this.#labels.has(sub.id)) this.#labels.set(sub.id, this.#nextGet);
-      const got = this.#label(sub);
-      this.#subs.set(got, sub);
-      return got;
-    });
+    return real(() =>
+      refusable(() => {
+        const sub = this.core.get(o, { name: label });
+        if (!this.#labels.has(sub.id)) this.#labels.set(sub.id, this.#nextGet);
+        const got = this.#label(sub);
+        this.#subs.set(got, sub);
+        return got;
+      }),
+    );
   }
   put(label: string): Promise<Answer> {
     return real(() => this.core.put(this.#subs.get(label)!));

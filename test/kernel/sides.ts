@@ -8,11 +8,15 @@
 
 import type { Diagnostic } from '../../src/core/diagnostics.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../../src/core/range.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
 import { KERNEL_ULONG_MAX } from '../../src/kernel/exports.ts';
 import type { KernelDiagnostic } from '../../src/kernel/types.ts';
 
-/** How a list notifier's start answers. */
-export type StartMode = 'none' | 'ok' | 'fail-nonblock' | 'fail-always';
+/**
+ * How a list notifier's start answers: none (no start op), 0, `-EAGAIN` non-blockably or
+ * always, `-ENOMEM` non-blockably (0 blockably), or 1 always (bad values).
+ */
+export type StartMode = 'none' | 'ok' | 'fail-nonblock' | 'fail-always' | 'fail-enomem' | 'ret-one';
 /** How an interval's invalidate answers. */
 export type IntervalMode = 'ok' | 'fail-nonblock' | 'fail-always';
 
@@ -23,7 +27,7 @@ export interface NotifierSpec {
   readonly release: boolean;
   /** Answers of clear_flush_young / clear_young / test_young; undefined: no such callback. */
   readonly young: readonly [boolean | undefined, boolean | undefined, boolean | undefined];
-  /** Has `archInvalidateSecondaryTlbs` (only without start and end: the kernel's rule). */
+  /** Has `archInvalidateSecondaryTlbs` (6.12 refuses it with a start or an end; 6.1 not). */
   readonly tlbs: boolean;
 }
 
@@ -62,15 +66,25 @@ export function describe(r: MmuNotifierRange): string {
 /** A scripted start's answer. */
 export function startAnswer(mode: StartMode, range: MmuNotifierRange): number {
   if (mode === 'fail-always' || (mode === 'fail-nonblock' && !range.blockable)) return EAGAIN;
+  if (mode === 'fail-enomem' && !range.blockable) return ENOMEM;
+  if (mode === 'ret-one') return 1;
   return 0;
 }
+
+/** `-ENOMEM`, a start's bad value. */
+export const ENOMEM = -12;
 
 /** A scripted invalidate's answer. */
 export function intervalAnswer(mode: IntervalMode, range: MmuNotifierRange): boolean {
   return !(mode === 'fail-always' || (mode === 'fail-nonblock' && !range.blockable));
 }
 
-/** The WARN class of a real WARN_ON site, by its condition (stable across versions). */
+/**
+ * The WARN class of a real WARN_ON site, by its condition (stable across versions).
+ * `fail-in-blockable` is the site `WARN_ON(mmu_notifier_range_blockable(range) || _ret !=
+ * -EAGAIN)` (and `mn_itree_invalidate`'s `WARN_ON(mmu_notifier_range_blockable(range))`): a
+ * failure in a blockable range, or any value but `-EAGAIN` (the TS core's `bad-return`).
+ */
 const WARN_CLASSES: Readonly<Record<string, string>> = {
   'mmu_notifier_range_blockable(range) || _ret != -EAGAIN': 'fail-in-blockable',
   'mmu_notifier_range_blockable(range)': 'fail-in-blockable',
@@ -79,15 +93,37 @@ const WARN_CLASSES: Readonly<Record<string, string>> = {
   'mn_itree_is_invalidating(subscriptions)': 'insert-while-invalidating',
 };
 
-/** The real code's diagnostic as a WARN class (unknown sites keep their text). */
-export function realWarnClass(d: KernelDiagnostic): string {
+/**
+ * The real code's diagnostic as a WARN class (unknown sites keep their text), or null for
+ * 6.12's `WARN_ON_ONCE` refusing the secondary-TLB callback with start/end: the TS core
+ * refuses with an `InvalidArgumentError` instead (bad input is a typed error here), so the
+ * refusal is compared by the answer `refused`.
+ */
+export function realWarnClass(d: KernelDiagnostic): string | null {
+  if (d.condition.includes('arch_invalidate_secondary_tlbs &&')) return null;
   return `${d.kind}:${WARN_CLASSES[d.condition] ?? `${d.file}:${d.condition}`}`;
+}
+
+/** The answer of a register or get refused (`-EINVAL` there, `InvalidArgumentError` here). */
+export const REFUSED = 'refused';
+
+/** Runs a register or get: its answer, or REFUSED for an `InvalidArgumentError`. */
+export function refusable(fn: () => Answer): Answer {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return REFUSED;
+    throw error;
+  }
 }
 
 /** The TS core's diagnostic as a WARN class, or null for its own monitors (no kernel WARN). */
 export function tsWarnClass(d: Diagnostic): string | null {
   if (d.kind === 'fail-in-blockable' || d.kind === 'failing-start-with-end')
     return `warn:${d.kind}`;
+  // A start's integer other than 0/-EAGAIN: the same WARN_ON(blockable || _ret != -EAGAIN).
+  if (d.kind === 'bad-return' && d.message.includes('invalidateRangeStart of'))
+    return 'warn:fail-in-blockable';
   if (d.kind === 'active-underflow' && d.message.includes('WARN_ON'))
     return 'warn:insert-while-invalidating';
   return null;

@@ -14,6 +14,7 @@ import {
   type IntervalMode,
   intervalAnswer,
   type NotifierSpec,
+  refusable,
   type Side,
   SLEEPS,
   said,
@@ -80,8 +81,11 @@ export class TsSide implements Side {
   }
 
   async register(label: string, spec: NotifierSpec): Promise<Answer> {
-    this.#subs.set(label, this.mm.register(this.#ops(spec, false), { name: label, data: label }));
-    return 'ok';
+    return refusable(() => {
+      const ops = this.#ops(spec, false);
+      this.#subs.set(label, this.mm.register(ops, { name: label, data: label }));
+      return 'ok';
+    });
   }
   async unregister(label: string): Promise<Answer> {
     return settle(this.mm.unregister(this.#subs.get(label)!));
@@ -90,9 +94,12 @@ export class TsSide implements Side {
     let ops = this.#shared.get(key);
     if (ops === undefined) this.#shared.set(key, (ops = this.#ops(spec, true)));
     this.#nextGet = label;
-    const sub = this.mm.get(ops, { name: label });
-    this.#subs.set(label, sub);
-    return sub.data;
+    const o = ops;
+    return refusable(() => {
+      const sub = this.mm.get(o, { name: label });
+      this.#subs.set(sub.data, sub);
+      return sub.data;
+    });
   }
   async put(label: string): Promise<Answer> {
     this.mm.put(this.#subs.get(label)!);

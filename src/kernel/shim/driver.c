@@ -53,6 +53,9 @@ static struct dn_notifier *dn_notifiers[DN_IDS];
 static struct dn_interval *dn_intervals[DN_IDS];
 static struct mmu_notifier_ops *dn_shared_ops[DN_IDS];
 static int dn_open_ranges;
+/* 1: mm_take_all_locks sleeps while this thread has a range open (the default); 0: it
+ * proceeds, as if the open ranges were another thread's that broke the locking rule. */
+static int dn_locks_exclude = 1;
 int kshim_locks_held;
 int kshim_non_block;
 
@@ -115,7 +118,7 @@ void kshim_mmdrop_last(struct mm_struct *mm)
 int kshim_mm_take_all_locks(struct mm_struct *mm)
 {
 	/* This thread is inside an invalidation: it holds a lock mm_take_all_locks needs. */
-	if (dn_open_ranges)
+	if (dn_open_ranges && dn_locks_exclude)
 		kshim_would_sleep(__FILE__, __LINE__, "mm_take_all_locks: this thread has an invalidation open");
 	return 0;
 }
@@ -326,6 +329,8 @@ DN_EXPORT(dn_end) void dn_end(struct mmu_notifier_range *r)
 	if (dn_open_ranges) dn_open_ranges--;
 	mmu_notifier_invalidate_range_end(r);
 }
+
+DN_EXPORT(dn_set_locks_exclude) void dn_set_locks_exclude(int on) { dn_locks_exclude = on; }
 
 /* exit_mmap: the last mmput drops mm_users to 0, then mmu_notifier_release(). */
 DN_EXPORT(dn_release) void dn_release(void)
