@@ -8,7 +8,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { IntervalTree, type IntervalTreeNode } from '../../src/core/interval-tree.ts';
+import { type Arena, F, L, NIL, PARENT, RED, SUB } from '../../src/core/interval-rbtree.ts';
+import {
+  type IntervalHandle,
+  IntervalTree,
+  type IntervalTreeNode,
+  treeArena,
+} from '../../src/core/interval-tree.ts';
 import { InternalError, InvalidArgumentError, StateError } from '../../src/errors.ts';
 
 interface ModelEntry {
@@ -180,36 +186,35 @@ describe('IntervalTree edge cases', () => {
 });
 
 describe('IntervalTree.assertValid', () => {
-  /** The node's internal fields that a corruption touches. */
-  interface Internals {
-    subtreeLast: number;
-    red: boolean;
-    parent: unknown;
-  }
-
-  /** A tree of 64 nodes and one of its inner nodes, seen with its internal fields. */
-  function corruptible(): { tree: IntervalTree<number>; node: Internals } {
+  /** A tree of 64 nodes, its arena, and the slot of one of its inner nodes. */
+  function corruptible(): { tree: IntervalTree<number>; arena: Arena; slot: number } {
     const tree = new IntervalTree<number>();
     const nodes = Array.from({ length: 64 }, (_, i) => tree.insert(i, i + 3, i));
     tree.assertValid();
-    return { tree, node: nodes[20] as unknown as Internals };
+    return { tree, arena: treeArena(tree), slot: (nodes[20] as IntervalHandle<number>).slot };
   }
 
   it('fires on a stale subtree max', () => {
-    const { tree, node } = corruptible();
-    node.subtreeLast = 1e9;
+    const { tree, arena, slot } = corruptible();
+    arena.f[slot * F + SUB] = 1e9;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 
   it('fires on a broken colouring', () => {
-    const { tree, node } = corruptible();
-    node.red = !node.red;
+    const { tree, arena, slot } = corruptible();
+    arena.l[slot * L + RED] = 1 - arena.l[slot * L + RED]!;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 
   it('fires on a wrong parent link', () => {
-    const { tree, node } = corruptible();
-    node.parent = null;
+    const { tree, arena, slot } = corruptible();
+    arena.l[slot * L + PARENT] = NIL;
+    assert.throws(() => tree.assertValid(), InternalError);
+  });
+
+  it('fires on a written sentinel', () => {
+    const { tree, arena } = corruptible();
+    arena.f[NIL * F + SUB] = 0;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 });
