@@ -17,8 +17,8 @@
  * `tree walk` (non-blockable rows only): the bare `iterFirst`/`iterNext` loop over the same
  * ranges on a twin `IntervalTree` built by the same inserts (so of the same shape), plus the
  * same 8 list calls: the part of the cost that is the tree's.
- * Nodes touched per query (`tree-walk` rows): the same twin tree, its node arrays
- * instrumented by counting proxies (bench only, never the production path): how many distinct nodes
+ * Nodes touched per query (`tree-walk` rows): the same twin tree, its nodes instrumented
+ * with counting accessors (bench only, never the production path): how many distinct nodes
  * one `iterFirst` + `iterNext`* query reads. A deterministic measure of the O(log n + k)
  * growth, free of cache and machine effects.
  * Memory (needs `--expose-gc`): heap bytes per interval notifier and per list notifier, and
@@ -26,8 +26,7 @@
  */
 
 import { AddressSpace } from '../src/core/address-space.ts';
-import { F, L, NIL } from '../src/core/interval-rbtree.ts';
-import { IntervalTree, treeArena } from '../src/core/interval-tree.ts';
+import { IntervalTree, type IntervalTreeNode } from '../src/core/interval-tree.ts';
 import type {
   MmuIntervalNotifier,
   MmuIntervalNotifierOps,
@@ -220,26 +219,41 @@ function subjects(
   return [...c, limit, core, walk];
 }
 
+/** The node fields a query reads (split coordinates and links). */
+const NODE_FIELDS = ['sh', 'sl', 'lh', 'll', 'mh', 'ml', 'left', 'right', 'parent'] as const;
+
 /**
  * Counts the distinct nodes each query of the real `iterFirst`/`iterNext` reads, on `twin`:
- * the twin's arena arrays are swapped for proxies that note the node of every slot read
- * (bench only, never the production path; the twin is unusable for timing afterwards).
+ * every node reached is given counting accessors the first time a link leads to it (lazily,
+ * so only the nodes near the queries pay). Bench only; the twin is unusable afterwards.
  */
 function nodesTouched(twin: IntervalTree<number>, ranges: readonly MmuNotifierRange[]): number {
-  const arena = treeArena(twin);
-  let touched = new Set<number>();
-  const spy = <A extends Float64Array | Int32Array>(array: A, stride: number): A =>
-    new Proxy(array, {
-      get(target, key) {
-        if (typeof key === 'string') {
-          const slot = Math.floor(Number(key) / stride);
-          if (slot !== NIL && Number.isInteger(slot)) touched.add(slot);
-        }
-        return Reflect.get(target, key);
-      },
-    });
-  arena.f = spy(arena.f, F);
-  arena.l = spy(arena.l, L);
+  let touched = new Set<object>();
+  const done = new WeakSet<object>();
+  const instrument = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || done.has(node)) return;
+    done.add(node);
+    for (const field of NODE_FIELDS) {
+      let v: unknown = (node as Record<string, unknown>)[field];
+      Object.defineProperty(node, field, {
+        get() {
+          touched.add(node);
+          instrument(v);
+          return v;
+        },
+        set(x: unknown) {
+          v = x;
+        },
+      });
+    }
+  };
+  // The tree's entry points are its root and its leftmost node: reach both from the first.
+  const first = twin[Symbol.iterator]().next().value as IntervalTreeNode<number> | undefined;
+  if (first === undefined) return 0;
+  let root = first as unknown as { parent: unknown };
+  while (root.parent !== null) root = root.parent as { parent: unknown };
+  instrument(first);
+  instrument(root);
   let total = 0;
   for (const range of ranges) {
     touched = new Set();

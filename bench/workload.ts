@@ -6,14 +6,17 @@
  * to the git-ignored `.cache/bench-workloads/`.
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAGIC = 'MMUWL001';
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.cache', 'bench-workloads');
 
-/** Writes `arrays` as workload `name`; returns the file's path. */
+/**
+ * Writes `arrays` as workload `name`; returns the file's path. The name must determine the
+ * content (include the sizes): other runs may read the same name at the same time.
+ */
 export function writeWorkload(name: string, arrays: readonly Float64Array[]): string {
   mkdirSync(DIR, { recursive: true });
   const bytes = 12 + arrays.reduce((sum, a) => sum + 4 + 8 * a.length, 0);
@@ -30,8 +33,12 @@ export function writeWorkload(name: string, arrays: readonly Float64Array[]): st
       buf.writeDoubleLE(v, at);
     }
   }
+  // Written aside and renamed (atomic): a run reading this name never sees a half-written
+  // file. Names carry the sizes (the callers' job), so the content of a name never changes.
   const path = join(DIR, `${name}.bin`);
-  writeFileSync(path, buf);
+  const aside = `${path}.${process.pid}`;
+  writeFileSync(aside, buf);
+  renameSync(aside, path);
   return path;
 }
 

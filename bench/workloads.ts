@@ -118,7 +118,8 @@ function make(
   order: Float64Array,
   mix: boolean,
 ): TreeWorkload {
-  const { path, arrays } = shareWorkload(name, [...intervals, ...q, order]);
+  const file = `${name}-i${intervals[0]!.length}-q${q[0]!.length}-o${order.length}`;
+  const { path, arrays } = shareWorkload(file, [...intervals, ...q, order]);
   const [starts, lasts, qStarts, qLasts, back] = arrays as [
     Float64Array,
     Float64Array,

@@ -1,270 +1,257 @@
 /**
  * The red-black machinery under {@link IntervalTree}: the kernel's `lib/rbtree.c` with the
  * `RB_DECLARE_CALLBACKS_MAX` augment of `include/linux/rbtree_augmented.h` folded in (every
- * rotation and every relink keeps `subtreeLast` exact), over nodes kept in typed arrays.
- * Internal to `src/core`.
+ * rotation and every relink keeps `subtreeLast` exact). Internal to `src/core`.
+ *
+ * Coordinates are split: every address `x` (a safe integer) is kept as two small integers,
+ * `hi = floor(x / 2^27)` and `lo = x - hi * 2^27` (`|hi| <= 2^26`, `0 <= lo < 2^27`), both V8
+ * small integers stored inside the node. A plain number field above 2^31 (every user-space
+ * address) would be a separate heap number, one more dependent load per field read (issue 16).
+ * `(hi, lo)` pairs compare lexicographically exactly as the numbers do.
  *
  * Protocol
  * --------
- * An {@link Arena} holds every node of one tree as a struct of arrays in one `ArrayBuffer`:
- * node `i` is the 64-byte record at byte `64 * i`, its coordinates unboxed float64 (`start`,
- * `last`, `subtreeLast` at f64 slots `8i + 0..2`) and its links int32 node indices (`left`,
- * `right`, `parent`, `red` at i32 slots `16i + 6..9`). Plain JS objects would hold each
- * coordinate above 2^31 (every user-space address) as a separate heap number, one more
- * dependent load per field read; here a query reads one cache line per node.
+ * An {@link RbRoot} is `struct rb_root_cached`: the root and the leftmost node. Nodes are
+ * intrusive and relinked, never copied (a caller's handle must stay valid), so erasing a node
+ * with two children moves its successor into its place as `__rb_erase_augmented` does.
  *
- * Node 0 is {@link NIL}, the sentinel of CLRS: black, `subtreeLast = -Infinity`, so "the child's
- * subtree may overlap" (`start <= subtreeLast(child)`) is false for a missing child without a
- * test. Its links are never written. Freed slots form a list through `left`; the arena grows
- * by doubling (the views change: never keep them across an insert).
- *
- * | function        | kernel                                       | precondition                   |
- * |-----------------|----------------------------------------------|--------------------------------|
+ * | function        | kernel                                  | precondition                   |
+ * |-----------------|-----------------------------------------|--------------------------------|
  * | `rbInsertColor` | `rb_insert_augmented_cached` (`__rb_insert`) | node linked red as a leaf, ancestors' `subtreeLast` already raised |
- * | `rbErase`       | `rb_erase_augmented_cached`                  | node linked into this arena's tree |
+ * | `rbErase`       | `rb_erase_augmented_cached`             | node linked into this root     |
  */
 
-import { InternalError } from '../errors.ts';
+/** The split radix: `x = hi * SPLIT + lo`. */
+export const SPLIT = 2 ** 27;
 
-/** The null node index (`NULL`). */
-export const NIL = 0;
-/** f64 slots per node (a node is 64 bytes), and the slots of the coordinates. */
-export const F = 8;
-export const START = 0;
-export const LAST = 1;
-export const SUB = 2;
-/** i32 slots per node, and the slots of the links. */
-export const L = 16;
-export const LEFT = 6;
-export const RIGHT = 7;
-export const PARENT = 8;
-export const RED = 9;
+/** `floor(x / SPLIT)`: the high half of a safe integer. */
+export function hiOf(x: number): number {
+  return Math.floor(x / SPLIT);
+}
 
-/** The first capacity (nodes, NIL included). */
-const INITIAL = 16;
-
-/** The nodes of one tree, `struct rb_root_cached` (root and leftmost) and the free list. */
-export class Arena {
-  /** Coordinates: `f[i * F + START | LAST | SUB]`. */
-  f: Float64Array;
-  /** Links: `l[i * L + LEFT | RIGHT | PARENT | RED]`. */
-  l: Int32Array;
-  /** Slots allocated (NIL included). */
-  capacity: number;
-  /** The first slot never used. */
-  fresh = 1;
-  /** Head of the free list (through `LEFT`), or NIL. */
-  free = NIL;
-  /** The root (`rb_root.rb_node`). */
-  root = NIL;
-  /** The leftmost node (`rb_leftmost`). */
-  leftmost = NIL;
-
-  constructor() {
-    this.capacity = INITIAL;
-    const buf = new ArrayBuffer(INITIAL * F * 8);
-    this.f = new Float64Array(buf);
-    this.l = new Int32Array(buf);
-    this.f[NIL * F + SUB] = Number.NEGATIVE_INFINITY;
-    this.f[NIL * F + LAST] = Number.NEGATIVE_INFINITY;
+/**
+ * A tree node (`struct interval_tree_node` + `struct rb_node`), owner-tagged for `has()`.
+ * The fields a query reads come first, so that they share a cache line.
+ */
+export class IntervalNode<T> {
+  /** `start`, split. */
+  readonly sh: number;
+  readonly sl: number;
+  /** `last`, split. */
+  readonly lh: number;
+  readonly ll: number;
+  /** `ITSUBTREE`, split: the largest `last` in this node's subtree. */
+  mh: number;
+  ml: number;
+  left: IntervalNode<T> | null;
+  right: IntervalNode<T> | null;
+  parent: IntervalNode<T> | null;
+  readonly value: T;
+  red: boolean;
+  /** The tree (any object) this node is linked into; null once erased. */
+  owner: object | null;
+  constructor(start: number, last: number, value: T, owner: object) {
+    this.sh = hiOf(start);
+    this.sl = start - this.sh * SPLIT;
+    this.lh = hiOf(last);
+    this.ll = last - this.lh * SPLIT;
+    this.mh = this.lh;
+    this.ml = this.ll;
+    this.left = null;
+    this.right = null;
+    this.parent = null;
+    this.value = value;
+    this.red = true;
+    this.owner = owner;
   }
 
-  /** Takes a free slot for `[start, last]`, unlinked and red. O(1) amortised. */
-  alloc(start: number, last: number): number {
-    let i = this.free;
-    if (i !== NIL) this.free = this.l[i * L + LEFT]!;
-    else {
-      if (this.fresh === this.capacity) this.#grow();
-      i = this.fresh++;
-    }
-    const f = this.f;
-    const l = this.l;
-    f[i * F + START] = start;
-    f[i * F + LAST] = last;
-    f[i * F + SUB] = last;
-    l[i * L + LEFT] = NIL;
-    l[i * L + RIGHT] = NIL;
-    l[i * L + PARENT] = NIL;
-    l[i * L + RED] = 1;
-    return i;
+  /** First address covered (`ITSTART`). */
+  get start(): number {
+    return this.sh * SPLIT + this.sl;
   }
 
-  /** Returns an unlinked slot to the free list. */
-  release(i: number): void {
-    this.l[i * L + LEFT] = this.free;
-    this.free = i;
+  /** Last address covered, inclusive (`ITLAST`). */
+  get last(): number {
+    return this.lh * SPLIT + this.ll;
   }
 
-  #grow(): void {
-    const capacity = this.capacity * 2;
-    const buf = new ArrayBuffer(capacity * F * 8);
-    const f = new Float64Array(buf);
-    f.set(this.f);
-    this.f = f;
-    this.l = new Int32Array(buf);
-    this.capacity = capacity;
+  /** `ITSUBTREE`, joined. */
+  get subtreeLast(): number {
+    return this.mh * SPLIT + this.ml;
   }
 }
 
-/** The augment's `compute`: `subtreeLast` of one node from its own `last` and its children. */
-export function computeLast(a: Arena, i: number): number {
-  const f = a.f;
-  const l = a.l;
-  let max = f[i * F + LAST]!;
-  const left = f[l[i * L + LEFT]! * F + SUB]!; // -Infinity for NIL
-  const right = f[l[i * L + RIGHT]! * F + SUB]!;
-  if (left > max) max = left;
-  if (right > max) max = right;
-  return max;
+/** `struct rb_root_cached`: the root and the cached leftmost node. */
+export class RbRoot<T> {
+  node: IntervalNode<T> | null = null;
+  leftmost: IntervalNode<T> | null = null;
+}
+
+/** The augment's `compute`: sets `subtreeLast` of one node from its own `last` and its children. */
+export function computeLast<T>(node: IntervalNode<T>): void {
+  let mh = node.lh;
+  let ml = node.ll;
+  const l = node.left;
+  const r = node.right;
+  if (l !== null && (l.mh > mh || (l.mh === mh && l.ml > ml))) {
+    mh = l.mh;
+    ml = l.ml;
+  }
+  if (r !== null && (r.mh > mh || (r.mh === mh && r.ml > ml))) {
+    mh = r.mh;
+    ml = r.ml;
+  }
+  node.mh = mh;
+  node.ml = ml;
 }
 
 /** `rb_first`'s step: the leftmost node of a subtree. */
-export function minimum(l: Int32Array, i: number): number {
-  for (let left = l[i * L + LEFT]!; left !== NIL; left = l[i * L + LEFT]!) i = left;
-  return i;
+export function minimum<T>(node: IntervalNode<T>): IntervalNode<T> {
+  while (node.left !== null) node = node.left;
+  return node;
 }
 
-/** `rb_next`: the in-order successor, or NIL. */
-export function successor(l: Int32Array, i: number): number {
-  const right = l[i * L + RIGHT]!;
-  if (right !== NIL) return minimum(l, right);
-  let p = l[i * L + PARENT]!;
-  while (p !== NIL && i === l[p * L + RIGHT]) {
-    i = p;
-    p = l[i * L + PARENT]!;
+/** `rb_next`: the in-order successor, or null. */
+export function successor<T>(node: IntervalNode<T>): IntervalNode<T> | null {
+  if (node.right !== null) return minimum(node.right);
+  let n = node;
+  let p = n.parent;
+  while (p !== null && n === p.right) {
+    n = p;
+    p = n.parent;
   }
   return p;
 }
 
-/** `__rb_change_child`: puts `node` where `old` hung under `old`'s parent (or at the root). */
-function replace(a: Arena, old: number, node: number): void {
-  const l = a.l;
-  const p = l[old * L + PARENT]!;
-  if (node !== NIL) l[node * L + PARENT] = p;
-  if (p === NIL) a.root = node;
-  else if (l[p * L + LEFT] === old) l[p * L + LEFT] = node;
-  else l[p * L + RIGHT] = node;
+/** `__rb_change_child`: puts `node` where `old` hung under `old.parent` (or at the root). */
+function replace<T>(root: RbRoot<T>, old: IntervalNode<T>, node: IntervalNode<T> | null): void {
+  const p = old.parent;
+  if (node !== null) node.parent = p;
+  if (p === null) root.node = node;
+  else if (p.left === old) p.left = node;
+  else p.right = node;
 }
 
-/** A rotation plus the augment's `rotate`: `x` goes down, its right (left) child comes up. */
-function rotate(a: Arena, x: number, left: boolean): void {
-  const l = a.l;
-  const f = a.f;
-  const down = left ? LEFT : RIGHT; // the side x ends up on, under y
-  const up = left ? RIGHT : LEFT; // the side y comes from
-  const y = l[x * L + up]!;
-  const inner = l[y * L + down]!;
-  l[x * L + up] = inner;
-  if (inner !== NIL) l[inner * L + PARENT] = x;
-  replace(a, x, y);
-  l[y * L + down] = x;
-  l[x * L + PARENT] = y;
-  f[y * F + SUB] = f[x * F + SUB]!;
-  f[x * F + SUB] = computeLast(a, x);
+/** A rotation plus the augment's `rotate`: `x` goes down, its child `dir` comes up. */
+function rotate<T>(root: RbRoot<T>, x: IntervalNode<T>, left: boolean): void {
+  if (left) {
+    const y = x.right!;
+    x.right = y.left;
+    if (y.left !== null) y.left.parent = x;
+    replace(root, x, y);
+    y.left = x;
+    x.parent = y;
+    y.mh = x.mh;
+    y.ml = x.ml;
+  } else {
+    const y = x.left!;
+    x.left = y.right;
+    if (y.right !== null) y.right.parent = x;
+    replace(root, x, y);
+    y.right = x;
+    x.parent = y;
+    y.mh = x.mh;
+    y.ml = x.ml;
+  }
+  computeLast(x);
 }
 
 /** `__rb_insert`: restores the red-black rules after linking the red leaf `node`. */
-export function rbInsertColor(a: Arena, node: number): void {
-  const l = a.l;
+export function rbInsertColor<T>(root: RbRoot<T>, node: IntervalNode<T>): void {
   let z = node;
-  for (let p = l[z * L + PARENT]!; l[p * L + RED] === 1; p = l[z * L + PARENT]!) {
-    const g = l[p * L + PARENT]!; // a red node is never the root
-    const pIsLeft = p === l[g * L + LEFT];
-    const uncle = l[g * L + (pIsLeft ? RIGHT : LEFT)]!;
-    if (l[uncle * L + RED] === 1) {
-      l[p * L + RED] = 0;
-      l[uncle * L + RED] = 0;
-      l[g * L + RED] = 1;
+  for (let p = z.parent; p?.red === true; p = z.parent) {
+    const g = p.parent!; // a red node is never the root
+    const pIsLeft = p === g.left;
+    const uncle = pIsLeft ? g.right : g.left;
+    if (uncle?.red === true) {
+      p.red = uncle.red = false;
+      g.red = true;
       z = g;
       continue;
     }
-    if (pIsLeft && z === l[p * L + RIGHT]) rotate(a, (z = p), true);
-    else if (!pIsLeft && z === l[p * L + LEFT]) rotate(a, (z = p), false);
-    l[l[z * L + PARENT]! * L + RED] = 0;
-    l[g * L + RED] = 1;
-    rotate(a, g, !pIsLeft);
+    if (pIsLeft && z === p.right) rotate(root, (z = p), true);
+    else if (!pIsLeft && z === p.left) rotate(root, (z = p), false);
+    z.parent!.red = false;
+    g.red = true;
+    rotate(root, g, !pIsLeft);
   }
-  l[a.root * L + RED] = 0;
+  root.node!.red = false;
 }
 
 /**
  * `rb_erase_augmented_cached`: unlinks `z`, keeps `subtreeLast` exact on the way up and
  * rebalances. Pairs with `rbInsertColor`. The caller checked that `z` is linked here.
  */
-export function rbErase(a: Arena, z: number): void {
-  const l = a.l;
-  const f = a.f;
-  const zl = l[z * L + LEFT]!;
-  const zr = l[z * L + RIGHT]!;
-  if (z === a.leftmost) a.leftmost = zr !== NIL ? minimum(l, zr) : l[z * L + PARENT]!;
-  let child: number;
-  let parent: number;
+export function rbErase<T>(root: RbRoot<T>, z: IntervalNode<T>): void {
+  if (z === root.leftmost) root.leftmost = z.right !== null ? minimum(z.right) : z.parent;
+  let child: IntervalNode<T> | null;
+  let parent: IntervalNode<T> | null;
   let removedRed: boolean;
-  if (zl === NIL || zr === NIL) {
-    child = zl !== NIL ? zl : zr;
-    parent = l[z * L + PARENT]!;
-    removedRed = l[z * L + RED] === 1;
-    replace(a, z, child);
+  if (z.left === null || z.right === null) {
+    child = z.left ?? z.right;
+    parent = z.parent;
+    removedRed = z.red;
+    replace(root, z, child);
   } else {
-    const y = minimum(l, zr);
-    removedRed = l[y * L + RED] === 1;
-    child = l[y * L + RIGHT]!;
-    if (l[y * L + PARENT] === z) parent = y;
+    const y = minimum(z.right);
+    removedRed = y.red;
+    child = y.right;
+    if (y.parent === z) parent = y;
     else {
-      parent = l[y * L + PARENT]!;
-      l[parent * L + LEFT] = child;
-      if (child !== NIL) l[child * L + PARENT] = parent;
-      l[y * L + RIGHT] = zr;
-      l[zr * L + PARENT] = y;
+      parent = y.parent!;
+      parent.left = child;
+      if (child !== null) child.parent = parent;
+      y.right = z.right;
+      z.right.parent = y;
     }
-    l[y * L + LEFT] = zl;
-    l[zl * L + PARENT] = y;
-    replace(a, z, y);
-    l[y * L + RED] = l[z * L + RED]!;
+    y.left = z.left;
+    z.left.parent = y;
+    replace(root, z, y);
+    y.red = z.red;
   }
   // The augment's `propagate`, from the lowest changed node to the root.
-  for (let p = parent; p !== NIL; p = l[p * L + PARENT]!) f[p * F + SUB] = computeLast(a, p);
-  if (!removedRed) eraseColor(a, child, parent);
-  l[z * L + LEFT] = NIL;
-  l[z * L + RIGHT] = NIL;
-  l[z * L + PARENT] = NIL;
+  for (let p = parent; p !== null; p = p.parent) computeLast(p);
+  if (!removedRed) eraseColor(root, child, parent);
+  z.left = z.right = z.parent = null;
+  z.owner = null;
 }
 
 /** `____rb_erase_color`: restores the black height after a black node left `parent`. */
-function eraseColor(a: Arena, x: number, parent: number): void {
-  const l = a.l;
-  while (x !== a.root && l[x * L + RED] !== 1 && parent !== NIL) {
-    const xIsLeft = x === l[parent * L + LEFT];
-    const side = xIsLeft ? RIGHT : LEFT; // where the sibling hangs
-    let w = l[parent * L + side]!; // exists: the black height is >= 1
-    if (w === NIL) throw new InternalError('interval tree: no sibling in erase');
-    if (l[w * L + RED] === 1) {
-      l[w * L + RED] = 0;
-      l[parent * L + RED] = 1;
-      rotate(a, parent, xIsLeft);
-      w = l[parent * L + side]!;
+function eraseColor<T>(
+  root: RbRoot<T>,
+  x: IntervalNode<T> | null,
+  parent: IntervalNode<T> | null,
+): void {
+  while (x !== root.node && x?.red !== true && parent !== null) {
+    const xIsLeft = x === parent.left;
+    let w = (xIsLeft ? parent.right : parent.left)!; // the sibling exists (black height >= 1)
+    if (w.red) {
+      w.red = false;
+      parent.red = true;
+      rotate(root, parent, xIsLeft);
+      w = (xIsLeft ? parent.right : parent.left)!;
     }
-    const near = l[w * L + (xIsLeft ? LEFT : RIGHT)]!;
-    let far = l[w * L + side]!;
-    if (l[near * L + RED] !== 1 && l[far * L + RED] !== 1) {
-      l[w * L + RED] = 1;
+    const near = xIsLeft ? w.left : w.right;
+    let far = xIsLeft ? w.right : w.left;
+    if (near?.red !== true && far?.red !== true) {
+      w.red = true;
       x = parent;
-      parent = l[x * L + PARENT]!;
+      parent = x.parent;
       continue;
     }
-    if (l[far * L + RED] !== 1) {
-      l[near * L + RED] = 0;
-      l[w * L + RED] = 1;
-      rotate(a, w, !xIsLeft);
-      w = l[parent * L + side]!;
-      far = l[w * L + side]!;
+    if (far?.red !== true) {
+      near!.red = false;
+      w.red = true;
+      rotate(root, w, !xIsLeft);
+      w = (xIsLeft ? parent.right : parent.left)!;
+      far = xIsLeft ? w.right : w.left;
     }
-    l[w * L + RED] = l[parent * L + RED]!;
-    l[parent * L + RED] = 0;
-    l[far * L + RED] = 0;
-    rotate(a, parent, xIsLeft);
-    x = a.root;
+    w.red = parent.red;
+    parent.red = false;
+    far!.red = false;
+    rotate(root, parent, xIsLeft);
+    x = root.node;
     break;
   }
-  if (x !== NIL) l[x * L + RED] = 0;
+  if (x !== null) x.red = false;
 }

@@ -6,27 +6,7 @@
  */
 
 import { InternalError } from '../errors.ts';
-import {
-  type Arena,
-  F,
-  L,
-  LAST,
-  LEFT,
-  NIL,
-  PARENT,
-  RED,
-  RIGHT,
-  START,
-  SUB,
-} from './interval-rbtree.ts';
-
-/** What the checker needs of a handle. */
-interface Handle {
-  readonly start: number;
-  readonly last: number;
-  readonly slot: number;
-  readonly owner: object | null;
-}
+import type { IntervalNode, RbRoot } from './interval-rbtree.ts';
 
 /** The figures one subtree walk returns. */
 interface SubtreeFacts {
@@ -40,80 +20,49 @@ function fail(message: string): never {
   throw new InternalError(`interval tree invariant: ${message}`);
 }
 
-/** Checks one node's own fields and its handle. */
-function checkNode(
-  tree: object,
-  a: Arena,
-  handles: readonly (Handle | undefined)[],
-  node: number,
-  parent: number,
-): string {
-  const start = a.f[node * F + START]!;
-  const last = a.f[node * F + LAST]!;
-  const name = `[${start}, ${last}]`;
-  const h = handles[node];
-  if (h === undefined || h.owner !== tree || h.slot !== node)
-    fail(`node ${name} has no handle naming it`);
-  if (h.start !== start || h.last !== last) fail(`node ${name} disagrees with its handle`);
-  if (a.l[node * L + PARENT] !== parent) fail(`node ${name} has a wrong parent link`);
-  if (start > last) fail(`node ${name} has start > last`);
-  const red = a.l[node * L + RED];
-  if (red !== 0 && red !== 1) fail(`node ${name} has colour ${red}`);
-  if (red === 1 && a.l[parent * L + RED] === 1) fail(`red node ${name} has a red parent`);
-  return name;
-}
-
 /** Walks one subtree (depth-first, bounded by the tree's height) and checks every node. */
-function checkSubtree(
+function checkSubtree<T>(
   tree: object,
-  a: Arena,
-  handles: readonly (Handle | undefined)[],
-  node: number,
-  parent: number,
+  node: IntervalNode<T> | null,
+  parent: IntervalNode<T> | null,
   lo: number,
   hi: number,
 ): SubtreeFacts {
-  if (node === NIL) return { count: 0, blackHeight: 1 };
-  if (node < 0 || node >= a.fresh) fail(`link to slot ${node} outside the arena`);
-  const name = checkNode(tree, a, handles, node, parent);
-  const start = a.f[node * F + START]!;
-  if (start < lo || start > hi) fail(`node ${name} out of order`);
-  const l = a.l;
-  const left = checkSubtree(tree, a, handles, l[node * L + LEFT]!, node, lo, start);
-  const right = checkSubtree(tree, a, handles, l[node * L + RIGHT]!, node, start, hi);
-  if (left.blackHeight !== right.blackHeight) fail(`black heights differ under ${name}`);
-  let max = a.f[node * F + LAST]!;
-  for (const child of [l[node * L + LEFT]!, l[node * L + RIGHT]!]) {
-    if (child !== NIL && a.f[child * F + SUB]! > max) max = a.f[child * F + SUB]!;
+  if (node === null) return { count: 0, blackHeight: 1 };
+  if (node.owner !== tree) fail(`node [${node.start}, ${node.last}] has the wrong owner`);
+  if (node.parent !== parent) fail(`node [${node.start}, ${node.last}] has a wrong parent link`);
+  if (node.start < lo || node.start > hi) fail(`node [${node.start}, ${node.last}] out of order`);
+  if (node.start > node.last) fail(`node [${node.start}, ${node.last}] has start > last`);
+  if (node.red && parent?.red === true)
+    fail(`red node [${node.start}, ${node.last}] has a red parent`);
+  const left = checkSubtree(tree, node.left, node, lo, node.start);
+  const right = checkSubtree(tree, node.right, node, node.start, hi);
+  if (left.blackHeight !== right.blackHeight) {
+    fail(`black heights differ under [${node.start}, ${node.last}]`);
   }
-  const sub = a.f[node * F + SUB];
-  if (sub !== max) fail(`subtreeLast of ${name} is ${sub}, want ${max}`);
+  let max = node.last;
+  if (node.left !== null && node.left.subtreeLast > max) max = node.left.subtreeLast;
+  if (node.right !== null && node.right.subtreeLast > max) max = node.right.subtreeLast;
+  if (node.subtreeLast !== max) {
+    fail(`subtreeLast of [${node.start}, ${node.last}] is ${node.subtreeLast}, want ${max}`);
+  }
   return {
     count: left.count + right.count + 1,
-    blackHeight: left.blackHeight + (l[node * L + RED] === 1 ? 0 : 1),
+    blackHeight: left.blackHeight + (node.red ? 0 : 1),
   };
 }
 
 /**
  * Checks the tree's invariants: search order, red-black rules, `subtreeLast`, parent links,
- * handles, size, the cached leftmost and the sentinel.
+ * owners, size and the cached leftmost.
  * @throws InternalError naming the first broken invariant.
  */
-export function assertTreeValid(
-  tree: object,
-  a: Arena,
-  handles: readonly (Handle | undefined)[],
-  size: number,
-): void {
-  if (a.f[NIL * F + SUB] !== Number.NEGATIVE_INFINITY || a.l[NIL * L + RED] !== 0) {
-    fail('the NIL sentinel was written');
-  }
-  if (a.l[a.root * L + RED] === 1) fail('the root is red');
-  const facts = checkSubtree(tree, a, handles, a.root, NIL, -Infinity, Infinity);
+export function assertTreeValid<T>(tree: object, rb: RbRoot<T>, size: number): void {
+  const root = rb.node;
+  if (root?.red === true) fail('the root is red');
+  const facts = checkSubtree(tree, root, null, -Infinity, Infinity);
   if (facts.count !== size) fail(`size is ${size} but ${facts.count} nodes are linked`);
-  let min = a.root;
-  while (min !== NIL && a.l[min * L + LEFT] !== NIL) min = a.l[min * L + LEFT]!;
-  if (a.leftmost !== min) fail('the cached leftmost is not the minimum');
-  const linked = handles.reduce((n, h) => n + (h === undefined ? 0 : 1), 0);
-  if (linked !== size) fail(`${linked} handles for ${size} linked nodes`);
+  let min = root;
+  while (min?.left != null) min = min.left;
+  if (rb.leftmost !== min) fail('the cached leftmost is not the minimum');
 }

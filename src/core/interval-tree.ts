@@ -9,8 +9,8 @@
  * node caches `subtreeLast`, the largest `last` in its subtree (`ITSUBTREE`), which lets a
  * query skip every subtree that ends before it. Nodes are intrusive: the node handed back by
  * {@link IntervalTree.insert} *is* the tree node, so removal needs no search and queries
- * allocate nothing. The nodes themselves live in typed arrays (`interval-rbtree.ts`: unboxed
- * float64 coordinates, int32 links); the handle is a small object naming its slot.
+ * allocate nothing. Each coordinate is kept split in two small integers (`interval-rbtree.ts`),
+ * so that a node is one object with no boxed number in it, whatever the addresses.
  *
  * A node is *linked* (its `owner` is this tree) from `insert` until `remove`, then *unlinked*
  * for good (`owner` is null); a node is never re-inserted.
@@ -25,26 +25,19 @@
  * Invariants (checked by {@link IntervalTree.assertValid}): binary-search order by `start`;
  * the red-black rules (root black, no red node with a red child, equal black height on every
  * path); `subtreeLast = max(last, left.subtreeLast, right.subtreeLast)`; parent links agree
- * with child links; `size` counts the linked nodes; the cached leftmost is the minimum; each
-linked handle names its slot and the slot its handle.
+ * with child links; `size` counts the linked nodes; the cached leftmost is the minimum.
  * The tree must not be changed while a query or an iterator walks it. The red-black
  * machinery lives in `interval-rbtree.ts`, the invariant checker in `interval-tree-check.ts`.
  */
 
 import { InternalError, InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
 import {
-  Arena,
-  F,
-  L,
-  LAST,
-  LEFT,
-  NIL,
-  PARENT,
-  RIGHT,
+  hiOf,
+  IntervalNode,
+  RbRoot,
   rbErase,
   rbInsertColor,
-  START,
-  SUB,
+  SPLIT,
   successor,
 } from './interval-rbtree.ts';
 import { assertTreeValid } from './interval-tree-check.ts';
@@ -59,24 +52,6 @@ export interface IntervalTreeNode<T> {
   readonly value: T;
 }
 
-/** The handle `insert` returns: the interval, its payload and its slot in the arena. */
-export class IntervalHandle<T> implements IntervalTreeNode<T> {
-  readonly start: number;
-  readonly last: number;
-  readonly value: T;
-  /** The arena slot while linked; NIL once removed. */
-  slot: number;
-  /** The tree this handle is linked into; null once removed. */
-  owner: object | null;
-  constructor(start: number, last: number, value: T, slot: number, owner: object) {
-    this.start = start;
-    this.last = last;
-    this.value = value;
-    this.slot = slot;
-    this.owner = owner;
-  }
-}
-
 function checkRange(start: number, last: number, what: string): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || start > last) {
     throw new InvalidArgumentError(
@@ -86,51 +61,30 @@ function checkRange(start: number, last: number, what: string): void {
 }
 
 /**
- * `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query.
- * Loop invariant: start <= subtreeLast(node) (some node of this subtree meets Cond2).
+ * `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query
+ * `[(sh, sl), (eh, el)]` (split coordinates).
  */
-function subtreeSearch(
-  f: Float64Array,
-  l: Int32Array,
-  node: number,
-  start: number,
-  last: number,
-): number {
+function subtreeSearch<T>(
+  node: IntervalNode<T>,
+  sh: number,
+  sl: number,
+  eh: number,
+  el: number,
+): IntervalNode<T> | undefined {
+  // Loop invariant: start <= node.subtreeLast (some node of this subtree meets Cond2).
   for (;;) {
-    const left = l[node * L + LEFT]!;
-    if (start <= f[left * F + SUB]!) {
-      node = left; // NIL's subtreeLast is -Infinity: never taken for a missing child
+    const left = node.left;
+    if (left !== null && (left.mh > sh || (left.mh === sh && left.ml >= sl))) {
+      node = left;
       continue;
     }
-    if (f[node * F + START]! > last) return NIL; // !Cond1: nothing to the right can match
-    if (start <= f[node * F + LAST]!) return node; // Cond2: the leftmost match
-    node = l[node * L + RIGHT]!;
-    if (node === NIL) throw new InternalError('interval tree: subtreeLast is stale');
+    if (node.sh > eh || (node.sh === eh && node.sl > el)) return undefined; // !Cond1
+    if (node.lh > sh || (node.lh === sh && node.ll >= sl)) return node; // Cond2: leftmost match
+    const right = node.right;
+    if (right === null) throw new InternalError('interval tree: subtreeLast is stale');
+    node = right;
   }
 }
-
-/** `interval_tree_iter_next` on slots: the next overlapping slot after `n`, or NIL. */
-function nextSlot(f: Float64Array, l: Int32Array, n: number, start: number, last: number): number {
-  let rb = l[n * L + RIGHT]!;
-  for (;;) {
-    // Invariants: start(n) <= last; rb === right(n). First search the right subtree.
-    if (start <= f[rb * F + SUB]!) return subtreeSearch(f, l, rb, start, last);
-    // Move up until we come from a node's left child.
-    let prev: number;
-    do {
-      const p = l[n * L + PARENT]!;
-      if (p === NIL) return NIL;
-      prev = n;
-      n = p;
-      rb = l[n * L + RIGHT]!;
-    } while (prev === rb);
-    if (last < f[n * F + START]!) return NIL; // !Cond1
-    if (start <= f[n * F + LAST]!) return n; // Cond2
-  }
-}
-
-/** Set by the class's static block: the one reader of a tree's private arena. */
-let arenaOf: (tree: IntervalTree<unknown>) => Arena;
 
 /**
  * An augmented interval tree over closed intervals (`struct rb_root_cached` plus the
@@ -138,11 +92,9 @@ let arenaOf: (tree: IntervalTree<unknown>) => Arena;
  */
 export class IntervalTree<T> {
   /** The most intervals one tree holds; one more is an {@link OverflowError}. */
-  static readonly sizeMax = 2 ** 26;
-  /** The nodes, the root and the leftmost node. */
-  readonly #a = new Arena();
-  /** The handle of each linked slot (`container_of`). */
-  readonly #handles: (IntervalHandle<T> | undefined)[] = [undefined];
+  static readonly sizeMax = 2 ** 30;
+  /** `struct rb_root_cached`: the root, and the leftmost node for the O(1) reject. */
+  readonly #rb = new RbRoot<T>();
   #size = 0;
 
   /** The number of linked intervals. */
@@ -161,33 +113,33 @@ export class IntervalTree<T> {
     if (this.#size >= IntervalTree.sizeMax) {
       throw new OverflowError(`IntervalTree.insert: more than ${IntervalTree.sizeMax} intervals`);
     }
-    const a = this.#a;
-    const node = a.alloc(start, last);
-    const f = a.f;
-    const l = a.l;
-    let parent = NIL;
-    let cur = a.root;
+    const node = new IntervalNode(start, last, value, this);
+    const { sh, sl, lh, ll } = node;
+    let parent: IntervalNode<T> | null = null;
+    let cur = this.#rb.node;
     let leftmost = true;
     let goLeft = false;
-    while (cur !== NIL) {
+    while (cur !== null) {
       parent = cur;
-      if (f[cur * F + SUB]! < last) f[cur * F + SUB] = last;
-      goLeft = start < f[cur * F + START]!;
-      if (goLeft) cur = l[cur * L + LEFT]!;
+      if (cur.mh < lh || (cur.mh === lh && cur.ml < ll)) {
+        cur.mh = lh;
+        cur.ml = ll;
+      }
+      goLeft = sh < cur.sh || (sh === cur.sh && sl < cur.sl);
+      if (goLeft) cur = cur.left;
       else {
-        cur = l[cur * L + RIGHT]!;
+        cur = cur.right;
         leftmost = false;
       }
     }
-    l[node * L + PARENT] = parent;
-    if (parent === NIL) a.root = node;
-    else l[parent * L + (goLeft ? LEFT : RIGHT)] = node;
-    if (leftmost) a.leftmost = node;
+    node.parent = parent;
+    if (parent === null) this.#rb.node = node;
+    else if (goLeft) parent.left = node;
+    else parent.right = node;
+    if (leftmost) this.#rb.leftmost = node;
     this.#size++;
-    rbInsertColor(a, node);
-    const handle = new IntervalHandle(start, last, value, node, this);
-    this.#handles[node] = handle;
-    return handle;
+    rbInsertColor(this.#rb, node);
+    return node;
   }
 
   /**
@@ -195,21 +147,17 @@ export class IntervalTree<T> {
    * @throws StateError if `node` is not linked into this tree (removed already, or another's).
    */
   remove(node: IntervalTreeNode<T>): void {
-    if (!(node instanceof IntervalHandle) || node.owner !== this) {
+    const z = node as IntervalNode<T>;
+    if (!(z instanceof IntervalNode) || z.owner !== this) {
       throw new StateError('IntervalTree.remove: the node is not in this tree');
     }
-    const slot = node.slot;
-    rbErase(this.#a, slot);
-    this.#a.release(slot);
-    this.#handles[slot] = undefined;
-    node.slot = NIL;
-    node.owner = null;
+    rbErase(this.#rb, z);
     this.#size--;
   }
 
   /** True while `node` is linked into this tree. */
   has(node: IntervalTreeNode<T>): boolean {
-    return node instanceof IntervalHandle && node.owner === this;
+    return (node as IntervalNode<T>).owner === this;
   }
 
   /**
@@ -220,13 +168,17 @@ export class IntervalTree<T> {
    */
   iterFirst(start: number, last: number): IntervalTreeNode<T> | undefined {
     checkRange(start, last, 'IntervalTree.iterFirst');
-    const a = this.#a;
-    const f = a.f;
-    const root = a.root;
-    // NIL's subtreeLast is -Infinity: an empty tree rejects here.
-    if (f[root * F + SUB]! < start || f[a.leftmost * F + START]! > last) return;
-    const found = subtreeSearch(f, a.l, root, start, last);
-    return found === NIL ? undefined : this.#handles[found];
+    const rb = this.#rb;
+    const root = rb.node;
+    if (root === null) return;
+    const sh = hiOf(start);
+    const sl = start - sh * SPLIT;
+    const eh = hiOf(last);
+    const el = last - eh * SPLIT;
+    if (root.mh < sh || (root.mh === sh && root.ml < sl)) return; // past the root's max
+    const min = rb.leftmost!;
+    if (min.sh > eh || (min.sh === eh && min.sl > el)) return; // before the leftmost start
+    return subtreeSearch(root, sh, sl, eh, el);
   }
 
   /**
@@ -238,15 +190,34 @@ export class IntervalTree<T> {
     start: number,
     last: number,
   ): IntervalTreeNode<T> | undefined {
-    const a = this.#a;
-    const found = nextSlot(a.f, a.l, (node as IntervalHandle<T>).slot, start, last);
-    return found === NIL ? undefined : this.#handles[found];
+    const sh = hiOf(start);
+    const sl = start - sh * SPLIT;
+    const eh = hiOf(last);
+    const el = last - eh * SPLIT;
+    let n = node as IntervalNode<T>;
+    let rb = n.right;
+    for (;;) {
+      // Invariants: n.start <= last; rb === n.right. First search the right subtree.
+      if (rb !== null && (rb.mh > sh || (rb.mh === sh && rb.ml >= sl))) {
+        return subtreeSearch(rb, sh, sl, eh, el);
+      }
+      // Move up until we come from a node's left child.
+      let prev: IntervalNode<T>;
+      do {
+        const p = n.parent;
+        if (p === null) return;
+        prev = n;
+        n = p;
+        rb = n.right;
+      } while (prev === rb);
+      if (n.sh > eh || (n.sh === eh && n.sl > el)) return; // !Cond1
+      if (n.lh > sh || (n.lh === sh && n.ll >= sl)) return n; // Cond2
+    }
   }
 
   /** Iterates every linked node in start order (insertion order among equal starts). */
   *[Symbol.iterator](): Iterator<IntervalTreeNode<T>> {
-    const a = this.#a;
-    for (let n = a.leftmost; n !== NIL; n = successor(a.l, n)) yield this.#handles[n]!;
+    for (let n = this.#rb.leftmost; n !== null; n = successor(n)) yield n;
   }
 
   /**
@@ -254,18 +225,6 @@ export class IntervalTree<T> {
    * @throws InternalError naming the first broken invariant.
    */
   assertValid(): void {
-    assertTreeValid(this, this.#a, this.#handles, this.#size);
+    assertTreeValid(this, this.#rb, this.#size);
   }
-
-  static {
-    arenaOf = (tree) => tree.#a;
-  }
-}
-
-/**
- * The arena of `tree`, for the invariant tests that corrupt it on purpose. Internal to
- * `src/core` (not exported by the package).
- */
-export function treeArena<T>(tree: IntervalTree<T>): Arena {
-  return arenaOf(tree as IntervalTree<unknown>);
 }

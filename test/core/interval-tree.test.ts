@@ -8,13 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Arena, F, L, NIL, PARENT, RED, SUB } from '../../src/core/interval-rbtree.ts';
-import {
-  type IntervalHandle,
-  IntervalTree,
-  type IntervalTreeNode,
-  treeArena,
-} from '../../src/core/interval-tree.ts';
+import { IntervalTree, type IntervalTreeNode } from '../../src/core/interval-tree.ts';
 import { InternalError, InvalidArgumentError, StateError } from '../../src/errors.ts';
 
 interface ModelEntry {
@@ -108,6 +102,55 @@ describe('IntervalTree against a brute-force model', () => {
   });
 });
 
+describe('IntervalTree at user-space addresses (split coordinates)', () => {
+  it('agrees with brute force around 0x7f00_0000_0000 and across the 2^27 split boundaries', () => {
+    const base = 0x7f00_0000_0000;
+    const split = 2 ** 27;
+    const coordinate = fc.oneof(
+      fc.integer({ min: 0, max: 3 * split }).map((x) => base + x),
+      fc.integer({ min: -4, max: 4 }).map((x) => base + split + x),
+      fc.integer({ min: -4, max: 4 }).map((x) => -split + x),
+    );
+    const interval = fc.tuple(coordinate, fc.integer({ min: 0, max: 2 * split }));
+    fc.assert(
+      fc.property(
+        fc.array(interval, { maxLength: 60 }),
+        fc.array(interval, { maxLength: 20 }),
+        (ins, qs) => {
+          const tree = new IntervalTree<number>();
+          const model: ModelEntry[] = [];
+          for (const [id, [start, length]] of ins.entries()) {
+            step(tree, model, { kind: 'insert', start, length }, id);
+          }
+          for (const [start, length] of qs) {
+            assert.deepEqual(
+              query(tree, start, start + length),
+              modelQuery(model, start, start + length),
+            );
+          }
+          for (const e of model) assert.equal(tree.has(e.node), true);
+        },
+      ),
+      { numRuns: 200, seed: 0x7f00 },
+    );
+  });
+
+  it('reports start and last exactly, negative and near 2^53 included', () => {
+    const tree = new IntervalTree<number>();
+    for (const [s, l] of [
+      [Number.MIN_SAFE_INTEGER, -1],
+      [-(2 ** 27) - 1, 2 ** 27],
+      [0x7f00_0000_0000, 0x7f00_0000_ffff],
+      [Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER],
+    ] as const) {
+      const node = tree.insert(s, l, 0);
+      assert.equal(node.start, s);
+      assert.equal(node.last, l);
+    }
+    tree.assertValid();
+  });
+});
+
 describe('IntervalTree edge cases', () => {
   it('answers nothing when empty, and rejects outside the root max and leftmost', () => {
     const tree = new IntervalTree<string>();
@@ -186,35 +229,36 @@ describe('IntervalTree edge cases', () => {
 });
 
 describe('IntervalTree.assertValid', () => {
-  /** A tree of 64 nodes, its arena, and the slot of one of its inner nodes. */
-  function corruptible(): { tree: IntervalTree<number>; arena: Arena; slot: number } {
+  /** The node's internal fields that a corruption touches (`mh`: `subtreeLast`'s high half). */
+  interface Internals {
+    mh: number;
+    red: boolean;
+    parent: unknown;
+  }
+
+  /** A tree of 64 nodes and one of its inner nodes, seen with its internal fields. */
+  function corruptible(): { tree: IntervalTree<number>; node: Internals } {
     const tree = new IntervalTree<number>();
     const nodes = Array.from({ length: 64 }, (_, i) => tree.insert(i, i + 3, i));
     tree.assertValid();
-    return { tree, arena: treeArena(tree), slot: (nodes[20] as IntervalHandle<number>).slot };
+    return { tree, node: nodes[20] as unknown as Internals };
   }
 
   it('fires on a stale subtree max', () => {
-    const { tree, arena, slot } = corruptible();
-    arena.f[slot * F + SUB] = 1e9;
+    const { tree, node } = corruptible();
+    node.mh += 1;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 
   it('fires on a broken colouring', () => {
-    const { tree, arena, slot } = corruptible();
-    arena.l[slot * L + RED] = 1 - arena.l[slot * L + RED]!;
+    const { tree, node } = corruptible();
+    node.red = !node.red;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 
   it('fires on a wrong parent link', () => {
-    const { tree, arena, slot } = corruptible();
-    arena.l[slot * L + PARENT] = NIL;
-    assert.throws(() => tree.assertValid(), InternalError);
-  });
-
-  it('fires on a written sentinel', () => {
-    const { tree, arena } = corruptible();
-    arena.f[NIL * F + SUB] = 0;
+    const { tree, node } = corruptible();
+    node.parent = null;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 });
