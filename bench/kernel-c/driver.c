@@ -13,8 +13,9 @@
  *   op mix         count rounds of "remove order[j], insert n + j"       (ns per round)
  *   op invalidate  count start+end: 4 list callbacks, the tree walk calling each hit's
  *                  invalidate, 4 list callbacks (ranges: the file's queries, cyclically)
- * Prints "<ns per op> <checksum>": the mean over timed batches (>= 20 ms in all, after one
- * untimed warm-up batch); the checksum is the one the TypeScript side computes.
+ * Prints "<ns per op> <checksum>": the median over timed batches (at least 5 and 20 ms in
+ * all, after one untimed warm-up batch: a shared machine's preemptions land in a few batches,
+ * not in the median); the checksum is the one the TypeScript side computes.
  *
  * Workload file (written by bench/workload.ts, read by both sides): "MMUWL001", u32 count of
  * arrays, then per array a u32 length and that many little-endian float64 (exact integers):
@@ -112,6 +113,16 @@ static int read_workload(const char *path, struct array *out, uint32_t max)
 	}
 	fclose(f);
 	return (int)count;
+}
+
+#define BATCHES_MIN 5
+#define BATCHES_MAX 10000
+static double times[BATCHES_MAX];
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 static double now_ns(void)
@@ -231,14 +242,15 @@ int main(int argc, char **argv)
 	unsigned long checksum = run(); /* warm-up, untimed */
 	double total = 0;
 	unsigned long batches = 0;
-	while (total < 20e6 && batches < 10000) {
+	while ((total < 20e6 || batches < BATCHES_MIN) && batches < BATCHES_MAX) {
 		if (fresh)
 			build_tree();
 		double t0 = now_ns();
 		checksum = run();
-		total += now_ns() - t0;
-		batches++;
+		times[batches] = now_ns() - t0;
+		total += times[batches++];
 	}
-	printf("%.3f %lu\n", total / (double)batches / (double)ops, checksum);
+	qsort(times, batches, sizeof(double), by_value);
+	printf("%.3f %lu\n", times[batches / 2] / (double)ops, checksum);
 	return 0;
 }

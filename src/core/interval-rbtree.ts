@@ -23,10 +23,12 @@
 
 /** The split radix: `x = hi * SPLIT + lo`. */
 export const SPLIT = 2 ** 27;
+/** `1 / SPLIT`, exact (a power of two): `x * INV_SPLIT` is `x / SPLIT` without a division. */
+const INV_SPLIT = 2 ** -27;
 
 /** `floor(x / SPLIT)`: the high half of a safe integer. */
 export function hiOf(x: number): number {
-  return Math.floor(x / SPLIT);
+  return Math.floor(x * INV_SPLIT);
 }
 
 /**
