@@ -20,6 +20,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -134,10 +135,11 @@ export function kernelDriver(): KernelDriver {
         join(top, 'lib', 'rbtree.c'),
         join(top, 'lib', 'interval_tree.c'),
         '-o',
-        driver,
+        `${driver}.${process.pid}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    renameSync(`${driver}.${process.pid}`, driver); // atomic: a concurrent run never runs half a file
     writeFileSync(stampPath, JSON.stringify({ stamp, version }));
     return { ok: true, path: driver, version, tarball };
   } catch (error) {
