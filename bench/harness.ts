@@ -62,6 +62,11 @@ export interface Subject<S = unknown> {
   readonly setup?: () => S;
   /** Runs one batch of `ops` operations; returns a checksum of the work done. */
   readonly run: (state: S) => number;
+  /**
+   * For a subject timed outside this process (the kernel-C driver): runs one sample and
+   * returns its own ns per operation and checksum; `setup` and `run` are then not used.
+   */
+  readonly measure?: () => { readonly nsPerOp: number; readonly checksum: number };
 }
 
 /** Erases a subject's state type so that subjects of different states share one list. */
@@ -120,6 +125,10 @@ const SAMPLE_MIN_MS = 20;
 const REPS_MAX = 10_000;
 
 function timeOnce<S>(subject: Subject<S>, reps: number): { ns: number; checksum: number } {
+  if (subject.measure !== undefined) {
+    const m = subject.measure();
+    return { ns: m.nsPerOp, checksum: m.checksum };
+  }
   const state = subject.setup?.() as S;
   collect();
   let checksum = 0;
@@ -131,7 +140,7 @@ function timeOnce<S>(subject: Subject<S>, reps: number): { ns: number; checksum:
 
 /** Batches per sample: 1 with a setup (its state is used up), else enough for `minMs`. */
 function calibrate<S>(subject: Subject<S>, minMs: number): number {
-  if (subject.setup !== undefined || minMs <= 0) return 1;
+  if (subject.measure !== undefined || subject.setup !== undefined || minMs <= 0) return 1;
   const { ns } = timeOnce(subject, 1);
   return Math.max(1, Math.min(REPS_MAX, Math.ceil((minMs * 1e6) / Math.max(ns, 1))));
 }
@@ -155,7 +164,8 @@ export function compare(
       const i = (k + round) % list.length;
       const { ns, checksum } = timeOnce(list[i]!, reps[i]!);
       sums[i] = checksum;
-      if (round >= effort.warmup) raw[i]!.push(ns / ops);
+      const measured = list[i]!.measure !== undefined; // already per operation
+      if (round >= effort.warmup) raw[i]!.push(measured ? ns : ns / ops);
     }
   }
   const disagree = sums.findIndex((s) => s !== sums[0]);

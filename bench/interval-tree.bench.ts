@@ -1,13 +1,17 @@
 /**
- * Benchmark 1: our interval tree against its npm peers and against the limit.
+ * Benchmark 1: our interval tree against the kernel's own C tree and its npm peers.
  *
- * Workloads (same data for every subject, from a seeded generator; coordinates stay below
- * 2^30 so every subject stores small integers):
- * - build: insert n intervals into an empty tree (ns per insert);
- * - query: q overlap queries visiting every hit (ns per query), at three hit densities;
- *   the limit visits the same hits from precomputed answer lists (the same node objects);
- * - mix: on a tree of n intervals, q rounds of "remove one, insert one" (ns per round);
+ * Workloads (n = 10^5 intervals at user-space addresses from `0x7f00_0000_0000`, so every
+ * coordinate is above 2^31 as real ones are; `workloads.ts`): uniform at four hit densities,
+ * clustered (many equal starts) and nested (buffers covered by MRs covered by pages). Each is
+ * written to a workload file that every side reads back (`workload.ts`), the kernel-C driver
+ * included. Per workload:
+ * - build: insert the n intervals into an empty tree (ns per insert);
+ * - query: q overlap queries visiting every hit (ns per query);
+ * - mix (uniform, 3 hits): on a tree of n, q rounds of "remove one, insert one" (ns per round);
  * - memory: heap bytes per interval after building n intervals (needs `--expose-gc`).
+ * Ratios divide by `kernel C` (the kernel's `lib/interval_tree.c` + `lib/rbtree.c`, gcc -O2,
+ * `kernel-c/`), or by ours when the C side is not available.
  * Each peer is used through its documented API (`search` returns an array; `remove` takes
  * the interval and its value), which is the cost a user of that package pays.
  */
@@ -22,11 +26,13 @@ import {
   gcAvailable,
   heapUsed,
   type Row,
-  rng,
   type Subject,
   subject,
   timingRows,
 } from './harness.ts';
+import type { KernelDriver } from './kernel-c/build.ts';
+import { KERNEL_C, kernelSubject } from './kernel-c/subject.ts';
+import { type TreeWorkload, treeWorkloads } from './workloads.ts';
 
 /** `node-interval-tree` is CommonJS; its class is the `default` property of its exports. */
 type NitTree = Nit.default<number>;
@@ -41,29 +47,22 @@ export interface IntervalTreeBenchOptions {
   /** Queries (and mix rounds) per sample. */
   readonly queries: number;
   readonly effort: Effort;
+  /** The kernel-C limit (or why it is missing). */
+  readonly driver: KernelDriver;
 }
 
-const SPACE = 2 ** 30;
 const OURS = 'mmu-notifier';
 const FLATTEN = '@flatten-js/interval-tree';
 const NIT = 'node-interval-tree';
 
-/** Intervals as parallel arrays; `hits` is the mean overlap count a query of this data sees. */
+/** Intervals as parallel arrays. */
 interface Data {
   readonly starts: Float64Array;
   readonly lasts: Float64Array;
 }
 
-function intervals(count: number, meanLength: number, seed: number): Data {
-  const next = rng(seed);
-  const starts = new Float64Array(count);
-  const lasts = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const start = next(SPACE - 2 * meanLength);
-    starts[i] = start;
-    lasts[i] = start + next(2 * meanLength);
-  }
-  return { starts, lasts };
+function baseline(o: IntervalTreeBenchOptions): string {
+  return o.driver.ok ? KERNEL_C : OURS;
 }
 
 function buildOurs(d: Data, count: number): IntervalTree<number> {
@@ -84,52 +83,44 @@ function buildNit(d: Data, count: number): NitTree {
   return t;
 }
 
-function buildRows(d: Data, o: IntervalTreeBenchOptions): Row[] {
+function buildRows(w: TreeWorkload, o: IntervalTreeBenchOptions): Row[] {
   const n = o.n;
+  const d: Data = w;
   const subjects: Subject<never>[] = [
+    ...kernelSubject(o.driver, 'build', w.file, n, n),
     { name: OURS, run: () => buildOurs(d, n).size },
     { name: FLATTEN, run: () => buildFlatten(d, n).size },
     { name: NIT, run: () => buildNit(d, n).count },
   ];
-  return timingRows('interval-tree', `build n=${n}`, compare(n, subjects, o.effort), OURS);
+  const workload = `${w.name} build n=${n}`;
+  return timingRows('interval-tree', workload, compare(n, subjects, o.effort), baseline(o));
 }
 
 /** Sums value + 1 over every hit of every query: the checksum all subjects must share. */
-function queryRows(d: Data, q: Data, label: string, o: IntervalTreeBenchOptions): Row[] {
+function queryRows(w: TreeWorkload, o: IntervalTreeBenchOptions): Row[] {
   const n = o.n;
-  const count = o.queries;
+  const d: Data = w;
+  const qs = w.qStarts;
+  const ql = w.qLasts;
+  const count = qs.length;
   const ours = buildOurs(d, n);
   const flatten = buildFlatten(d, n);
   const nit = buildNit(d, n);
-  const answers: IntervalTreeNode<number>[][] = [];
   let hits = 0;
   for (let j = 0; j < count; j++) {
-    const list: IntervalTreeNode<number>[] = [];
-    const s = q.starts[j]!;
-    const l = q.lasts[j]!;
-    for (let x = ours.iterFirst(s, l); x !== undefined; x = ours.iterNext(x, s, l)) list.push(x);
-    answers.push(list);
-    hits += list.length;
+    const s = qs[j]!;
+    const l = ql[j]!;
+    for (let x = ours.iterFirst(s, l); x !== undefined; x = ours.iterNext(x, s, l)) hits++;
   }
   const subjects: Subject<never>[] = [
-    {
-      name: 'limit',
-      run: () => {
-        let sum = 0;
-        for (let j = 0; j < count; j++) {
-          const list = answers[j]!;
-          for (let k = 0; k < list.length; k++) sum += list[k]!.value + 1;
-        }
-        return sum;
-      },
-    },
+    ...kernelSubject(o.driver, 'query', w.file, n, count),
     {
       name: OURS,
       run: () => {
         let sum = 0;
         for (let j = 0; j < count; j++) {
-          const s = q.starts[j]!;
-          const l = q.lasts[j]!;
+          const s = qs[j]!;
+          const l = ql[j]!;
           for (let x = ours.iterFirst(s, l); x !== undefined; x = ours.iterNext(x, s, l)) {
             sum += x.value + 1;
           }
@@ -142,7 +133,7 @@ function queryRows(d: Data, q: Data, label: string, o: IntervalTreeBenchOptions)
       run: () => {
         let sum = 0;
         for (let j = 0; j < count; j++) {
-          const found = flatten.search([q.starts[j]!, q.lasts[j]!]) as number[];
+          const found = flatten.search([qs[j]!, ql[j]!]) as number[];
           for (let k = 0; k < found.length; k++) sum += found[k]! + 1;
         }
         return sum;
@@ -153,7 +144,7 @@ function queryRows(d: Data, q: Data, label: string, o: IntervalTreeBenchOptions)
       run: () => {
         let sum = 0;
         for (let j = 0; j < count; j++) {
-          const found = nit.search(q.starts[j]!, q.lasts[j]!);
+          const found = nit.search(qs[j]!, ql[j]!);
           for (let k = 0; k < found.length; k++) sum += found[k]! + 1;
         }
         return sum;
@@ -161,8 +152,8 @@ function queryRows(d: Data, q: Data, label: string, o: IntervalTreeBenchOptions)
     },
   ];
   const mean = (hits / count).toFixed(1);
-  const workload = `query ${label} n=${n} q=${count} (${mean} hits/query)`;
-  return timingRows('interval-tree', workload, compare(count, subjects, o.effort), 'limit');
+  const workload = `${w.name} query n=${n} q=${count} (${mean} hits/query)`;
+  return timingRows('interval-tree', workload, compare(count, subjects, o.effort), baseline(o));
 }
 
 interface MixState<T> {
@@ -171,15 +162,11 @@ interface MixState<T> {
 }
 
 /** Rounds of "remove interval order[j], insert interval n + j" on a tree of n intervals. */
-function mixRows(d: Data, o: IntervalTreeBenchOptions): Row[] {
+function mixRows(w: TreeWorkload, o: IntervalTreeBenchOptions): Row[] {
   const n = o.n;
-  const count = Math.min(o.queries, n);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const next = rng(7);
-  for (let i = n - 1; i > 0; i--) {
-    const j = next(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const d: Data = w;
+  const count = Math.min(o.queries, n, d.starts.length - n);
+  const order = w.order;
   const ours: Subject<MixState<IntervalTree<number>>> = {
     name: OURS,
     setup: () => {
@@ -220,15 +207,21 @@ function mixRows(d: Data, o: IntervalTreeBenchOptions): Row[] {
       return tree.count;
     },
   };
-  const subjects = [subject(ours), subject(flatten), subject(nit)];
-  const workload = `mix remove+insert n=${n} rounds=${count}`;
-  return timingRows('interval-tree', workload, compare(count, subjects, o.effort), OURS);
+  const subjects = [
+    ...kernelSubject(o.driver, 'mix', w.file, n, count),
+    subject(ours),
+    subject(flatten),
+    subject(nit),
+  ];
+  const workload = `${w.name} mix remove+insert n=${n} rounds=${count}`;
+  return timingRows('interval-tree', workload, compare(count, subjects, o.effort), baseline(o));
 }
 
 /** Heap bytes per interval of each tree after a full GC (no row without `--expose-gc`). */
-function memoryRows(d: Data, o: IntervalTreeBenchOptions): Row[] {
+function memoryRows(w: TreeWorkload, o: IntervalTreeBenchOptions): Row[] {
   if (!gcAvailable()) return [];
   const n = o.n;
+  const d: Data = w;
   const builders: [string, () => unknown][] = [
     [OURS, () => buildOurs(d, n)],
     [FLATTEN, () => buildFlatten(d, n)],
@@ -253,23 +246,12 @@ function memoryRows(d: Data, o: IntervalTreeBenchOptions): Row[] {
   }));
 }
 
-/** Hit densities: label, mean hits per query, share of `queries` run per sample. */
-const DENSITIES = [
-  ['sparse', 1, 1],
-  ['medium', 16, 1],
-  ['dense', 128, 0.1],
-] as const;
-
 /** Runs every interval-tree workload; returns the table rows. */
 export function runIntervalTreeBench(o: IntervalTreeBenchOptions): Row[] {
   const rows: Row[] = [];
-  for (const [label, hits, share] of DENSITIES) {
-    const meanLength = Math.max(1, Math.round((hits * SPACE) / (2 * o.n)));
-    const d = intervals(o.n + o.queries, meanLength, 0x1000 + hits);
-    if (hits === 1) rows.push(...buildRows(d, o), ...mixRows(d, o), ...memoryRows(d, o));
-    const count = Math.max(1, Math.round(o.queries * share));
-    const q = intervals(count, meanLength, 0x2000 + hits);
-    rows.push(...queryRows(d, q, label, { ...o, queries: count }));
+  for (const w of treeWorkloads(o.n, o.queries)) {
+    rows.push(...buildRows(w, o), ...queryRows(w, o));
+    if (w.mix) rows.push(...mixRows(w, o), ...memoryRows(w, o));
   }
   return rows;
 }

@@ -7,11 +7,13 @@
  * of them. Each sample runs `ops` start+end pairs over 64 precomputed ranges spread over the
  * tree, non-blockable (`invalidateRangeStartNonblock` + `invalidateRangeEnd`) or blockable
  * (`invalidateRangeStart` + `invalidateRangeEnd`; the callbacks are synchronous, so the core
- * returns without a Promise). The limit: a bare loop calling the same k + 4 callbacks
- * (4 starts, k `invalidate`s, 4 ends) from precomputed arrays, with the same arguments.
- * The limit is fair: its `invalidate` is the same closure (it runs `setSeq` on the same k
- * interval objects) and every callback gets the same range object; what it leaves out is
- * exactly the core's job (finding the k intervals, pairing, `invalidate_seq`).
+ * returns without a Promise). The limit, `kernel C`: the kernel's own tree
+ * (`lib/interval_tree.c` + `lib/rbtree.c`, gcc -O2, `kernel-c/`) built by the same inserts
+ * from the same workload file, and per operation the same calls through function pointers:
+ * 4 list starts, `interval_tree_iter_first`/`_next` calling each hit's `invalidate` (which
+ * stores the seq, as `mmu_interval_set_seq`), 4 list ends: a reachable limit.
+ * `callbacks only`: a bare JS loop calling the same k + 4 callbacks from precomputed arrays
+ * (the same closures, the same range objects): what JS pays for the callbacks alone.
  * `tree walk` (non-blockable rows only): the bare `iterFirst`/`iterNext` loop over the same
  * ranges on a twin `IntervalTree` built by the same inserts (so of the same shape), plus the
  * same 8 list calls: the part of the cost that is the tree's.
@@ -42,6 +44,9 @@ import {
   type Subject,
   timingRows,
 } from './harness.ts';
+import type { KernelDriver } from './kernel-c/build.ts';
+import { KERNEL_C, kernelSubject } from './kernel-c/subject.ts';
+import { writeWorkload } from './workload.ts';
 
 /** Sizes of one run of this benchmark. */
 export interface InvalidateBenchOptions {
@@ -56,6 +61,8 @@ export interface InvalidateBenchOptions {
   /** Notifiers created for the bytes-per-notifier figures. */
   readonly memoryCount: number;
   readonly effort: Effort;
+  /** The kernel-C limit (or why it is missing). */
+  readonly driver: KernelDriver;
 }
 
 const PAGE = 0x1000;
@@ -69,6 +76,8 @@ const STEP = 2 * PAGE;
  */
 const BASE = 0x7f00_0000_0000;
 const LIST = 4;
+/** The subject calling the callbacks from precomputed arrays. */
+const CALLBACKS = 'callbacks only';
 const POSITIONS = 64;
 
 /** The world of one n: the address space, its notifiers, and a call counter. */
@@ -138,8 +147,28 @@ function positions(
   return { ranges, hits };
 }
 
-function subjects(w: World, k: number, blockable: boolean, ops: number): Subject<never>[] {
+/** The workload file of one (n, k): the intervals and the 64 ranges, for the C driver. */
+function workloadFile(w: World, k: number): string {
+  const n = w.intervals.length;
+  const starts = Float64Array.from(w.intervals, (x) => x.start);
+  const lasts = Float64Array.from(w.intervals, (x) => x.last);
+  const { ranges } = positions(w, k, false);
+  const qs = Float64Array.from(ranges, (r) => r.start);
+  const ql = Float64Array.from(ranges, (r) => r.end - 1);
+  return writeWorkload(`invalidate-n${n}-k${k}`, [starts, lasts, qs, ql]);
+}
+
+function subjects(
+  w: World,
+  k: number,
+  blockable: boolean,
+  ops: number,
+  driver: KernelDriver,
+): Subject<never>[] {
   const { ranges, hits } = positions(w, k, blockable);
+  const c = driver.ok
+    ? kernelSubject(driver, 'invalidate', workloadFile(w, k), w.intervals.length, ops)
+    : [];
   const { mm, list, calls, iops } = w;
   const invalidate = iops.invalidate!;
   const core: Subject<never> = {
@@ -157,7 +186,7 @@ function subjects(w: World, k: number, blockable: boolean, ops: number): Subject
     },
   };
   const limit: Subject<never> = {
-    name: 'limit',
+    name: CALLBACKS,
     run: () => {
       const before = calls.count;
       for (let j = 0; j < ops; j++) {
@@ -170,7 +199,7 @@ function subjects(w: World, k: number, blockable: boolean, ops: number): Subject
       return calls.count - before;
     },
   };
-  if (blockable || w.twin === null) return [limit, core];
+  if (blockable || w.twin === null) return [...c, limit, core];
   const twin = w.twin;
   const walk: Subject<never> = {
     name: 'tree walk',
@@ -187,10 +216,11 @@ function subjects(w: World, k: number, blockable: boolean, ops: number): Subject
       return calls.count - before;
     },
   };
-  return [limit, core, walk];
+  return [...c, limit, core, walk];
 }
 
-const NODE_FIELDS = ['start', 'last', 'subtreeLast', 'left', 'right', 'parent'] as const;
+/** The node fields a query reads (split coordinates and links). */
+const NODE_FIELDS = ['sh', 'sl', 'lh', 'll', 'mh', 'ml', 'left', 'right', 'parent'] as const;
 
 /**
  * Counts the distinct nodes each query of the real `iterFirst`/`iterNext` reads, on `twin`:
@@ -255,8 +285,10 @@ function costRows(o: InvalidateBenchOptions): Row[] {
     for (const k of o.ks) {
       for (const blockable of [false, true]) {
         const mode = blockable ? 'blockable' : 'nonblock';
-        const timings = compare(o.ops, subjects(w, k, blockable, o.ops), o.effort);
-        rows.push(...timingRows('invalidate', `${mode} k=${k} n=${n}`, timings, 'limit'));
+        const list = subjects(w, k, blockable, o.ops, o.driver);
+        const timings = compare(o.ops, list, o.effort);
+        const base = o.driver.ok ? KERNEL_C : CALLBACKS;
+        rows.push(...timingRows('invalidate', `${mode} k=${k} n=${n}`, timings, base));
       }
     }
     // Last: the instrumentation makes the twin slow for good.
@@ -306,7 +338,7 @@ function memoryRows(o: InvalidateBenchOptions): Row[] {
   );
   for (const blockable of [false, true]) {
     const mode = blockable ? 'blockable' : 'nonblock';
-    const [, core] = subjects(w, 16, blockable, o.flatRuns);
+    const [, core] = subjects(w, 16, blockable, o.flatRuns, { ok: false, reason: 'not timed' });
     core!.run(undefined as never);
     before = heapUsed();
     core!.run(undefined as never);

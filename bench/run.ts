@@ -17,6 +17,7 @@ import { runCheckerBench } from './checker.bench.ts';
 import { type Effort, gcAvailable, type Row } from './harness.ts';
 import { runIntervalTreeBench } from './interval-tree.bench.ts';
 import { runInvalidateBench } from './invalidate.bench.ts';
+import { type KernelDriver, kernelDriver } from './kernel-c/build.ts';
 import { machine, table, verdictLines, writeResults } from './report.ts';
 import { verdicts } from './verdicts.ts';
 
@@ -49,13 +50,13 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 /** Sizes and effort of each mode. */
-function plan(quick: boolean) {
+function plan(quick: boolean, driver: KernelDriver) {
   const effort: Effort = quick ? { warmup: 1, samples: 3 } : { warmup: 2, samples: 7 };
   return {
     effort,
     tree: quick
-      ? { n: 20_000, queries: 5_000, effort }
-      : { n: 100_000, queries: 100_000, effort: { warmup: 1, samples: 5 } },
+      ? { n: 20_000, queries: 5_000, effort, driver }
+      : { n: 100_000, queries: 100_000, effort: { warmup: 1, samples: 5 }, driver },
     invalidate: {
       sizes: quick ? [1e3, 1e4, 1e5] : [1e3, 1e4, 1e5, 1e6],
       ks: [1, 16],
@@ -63,6 +64,7 @@ function plan(quick: boolean) {
       flatRuns: quick ? 100_000 : 1_000_000,
       memoryCount: quick ? 10_000 : 100_000,
       effort,
+      driver,
     },
     checker: quick ? { warmup: 1, samples: 3 } : { warmup: 1, samples: 5 },
   };
@@ -100,7 +102,8 @@ async function guarded(work: Promise<Row[]>): Promise<Row[]> {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const p = plan(args.quick);
+  const driver = kernelDriver();
+  const p = plan(args.quick, driver);
   const m = machine();
   console.log(
     `mmu-notifier bench: mode=${args.quick ? 'quick' : 'full'} only=${args.only.join(',')}`,
@@ -109,7 +112,17 @@ async function main(): Promise<number> {
     `  ${m.cpu} x${m.cores}, node ${m.node} (v8 ${m.v8}), ${m.platform}, gc exposed: ${gcAvailable()}`,
   );
   console.log(
-    `  plan: ${JSON.stringify({ tree: p.tree, invalidate: p.invalidate, checker: p.checker })}`,
+    driver.ok
+      ? `  kernel C: lib/interval_tree.c + lib/rbtree.c of Linux ${driver.version} (${driver.tarball}), gcc -O2`
+      : `  kernel C: NOT AVAILABLE (${driver.reason}); the C column is left out`,
+  );
+  const shown = {
+    ...p,
+    tree: { ...p.tree, driver: undefined },
+    invalidate: { ...p.invalidate, driver: undefined },
+  };
+  console.log(
+    `  plan: ${JSON.stringify({ tree: shown.tree, invalidate: shown.invalidate, checker: p.checker })}`,
   );
   const started = Date.now();
   const rows: Row[] = [];
@@ -127,9 +140,10 @@ async function main(): Promise<number> {
       console.error(`  ${name}: FAILED, reported as not available\n${message}`);
     }
   }
+  if (!driver.ok) unavailable.push(`kernel C column: not available (${driver.reason})`);
   if (!gcAvailable()) unavailable.push('heap figures: not available (run node with --expose-gc)');
   const judged = verdicts(rows);
-  console.log(`\n${table(rows)}\n\nTargets (issue 6):\n${verdictLines(judged)}`);
+  console.log(`\n${table(rows)}\n\nTargets (issues 6 and 16):\n${verdictLines(judged)}`);
   for (const u of unavailable) console.log(`NOT AVAILABLE  ${u}`);
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (args.write) {

@@ -3,6 +3,12 @@
  * `RB_DECLARE_CALLBACKS_MAX` augment of `include/linux/rbtree_augmented.h` folded in (every
  * rotation and every relink keeps `subtreeLast` exact). Internal to `src/core`.
  *
+ * Coordinates are split: every address `x` (a safe integer) is kept as two small integers,
+ * `hi = floor(x / 2^27)` and `lo = x - hi * 2^27` (`|hi| <= 2^26`, `0 <= lo < 2^27`), both V8
+ * small integers stored inside the node. A plain number field above 2^31 (every user-space
+ * address) would be a separate heap number, one more dependent load per field read (issue 16).
+ * `(hi, lo)` pairs compare lexicographically exactly as the numbers do.
+ *
  * Protocol
  * --------
  * An {@link RbRoot} is `struct rb_root_cached`: the root and the leftmost node. Nodes are
@@ -15,15 +21,30 @@
  * | `rbErase`       | `rb_erase_augmented_cached`             | node linked into this root     |
  */
 
+/** The split radix: `x = hi * SPLIT + lo`. */
+export const SPLIT = 2 ** 27;
+/** `1 / SPLIT`, exact (a power of two): `x * INV_SPLIT` is `x / SPLIT` without a division. */
+const INV_SPLIT = 2 ** -27;
+
+/** `floor(x / SPLIT)`: the high half of a safe integer. */
+export function hiOf(x: number): number {
+  return Math.floor(x * INV_SPLIT);
+}
+
 /**
  * A tree node (`struct interval_tree_node` + `struct rb_node`), owner-tagged for `has()`.
  * The fields a query reads come first, so that they share a cache line.
  */
 export class IntervalNode<T> {
-  readonly start: number;
-  readonly last: number;
-  /** `ITSUBTREE`: the largest `last` in this node's subtree. */
-  subtreeLast: number;
+  /** `start`, split. */
+  readonly sh: number;
+  readonly sl: number;
+  /** `last`, split. */
+  readonly lh: number;
+  readonly ll: number;
+  /** `ITSUBTREE`, split: the largest `last` in this node's subtree. */
+  mh: number;
+  ml: number;
   left: IntervalNode<T> | null;
   right: IntervalNode<T> | null;
   parent: IntervalNode<T> | null;
@@ -32,15 +53,33 @@ export class IntervalNode<T> {
   /** The tree (any object) this node is linked into; null once erased. */
   owner: object | null;
   constructor(start: number, last: number, value: T, owner: object) {
-    this.start = start;
-    this.last = last;
-    this.subtreeLast = last;
+    this.sh = hiOf(start);
+    this.sl = start - this.sh * SPLIT;
+    this.lh = hiOf(last);
+    this.ll = last - this.lh * SPLIT;
+    this.mh = this.lh;
+    this.ml = this.ll;
     this.left = null;
     this.right = null;
     this.parent = null;
     this.value = value;
     this.red = true;
     this.owner = owner;
+  }
+
+  /** First address covered (`ITSTART`). */
+  get start(): number {
+    return this.sh * SPLIT + this.sl;
+  }
+
+  /** Last address covered, inclusive (`ITLAST`). */
+  get last(): number {
+    return this.lh * SPLIT + this.ll;
+  }
+
+  /** `ITSUBTREE`, joined. */
+  get subtreeLast(): number {
+    return this.mh * SPLIT + this.ml;
   }
 }
 
@@ -50,14 +89,22 @@ export class RbRoot<T> {
   leftmost: IntervalNode<T> | null = null;
 }
 
-/** The augment's `compute`: `subtreeLast` of one node from its own `last` and its children. */
-export function computeLast<T>(node: IntervalNode<T>): number {
-  let max = node.last;
+/** The augment's `compute`: sets `subtreeLast` of one node from its own `last` and its children. */
+export function computeLast<T>(node: IntervalNode<T>): void {
+  let mh = node.lh;
+  let ml = node.ll;
   const l = node.left;
   const r = node.right;
-  if (l !== null && l.subtreeLast > max) max = l.subtreeLast;
-  if (r !== null && r.subtreeLast > max) max = r.subtreeLast;
-  return max;
+  if (l !== null && (l.mh > mh || (l.mh === mh && l.ml > ml))) {
+    mh = l.mh;
+    ml = l.ml;
+  }
+  if (r !== null && (r.mh > mh || (r.mh === mh && r.ml > ml))) {
+    mh = r.mh;
+    ml = r.ml;
+  }
+  node.mh = mh;
+  node.ml = ml;
 }
 
 /** `rb_first`'s step: the leftmost node of a subtree. */
@@ -96,7 +143,8 @@ function rotate<T>(root: RbRoot<T>, x: IntervalNode<T>, left: boolean): void {
     replace(root, x, y);
     y.left = x;
     x.parent = y;
-    y.subtreeLast = x.subtreeLast;
+    y.mh = x.mh;
+    y.ml = x.ml;
   } else {
     const y = x.left!;
     x.left = y.right;
@@ -104,9 +152,10 @@ function rotate<T>(root: RbRoot<T>, x: IntervalNode<T>, left: boolean): void {
     replace(root, x, y);
     y.right = x;
     x.parent = y;
-    y.subtreeLast = x.subtreeLast;
+    y.mh = x.mh;
+    y.ml = x.ml;
   }
-  x.subtreeLast = computeLast(x);
+  computeLast(x);
 }
 
 /** `__rb_insert`: restores the red-black rules after linking the red leaf `node`. */
@@ -163,7 +212,7 @@ export function rbErase<T>(root: RbRoot<T>, z: IntervalNode<T>): void {
     y.red = z.red;
   }
   // The augment's `propagate`, from the lowest changed node to the root.
-  for (let p = parent; p !== null; p = p.parent) p.subtreeLast = computeLast(p);
+  for (let p = parent; p !== null; p = p.parent) computeLast(p);
   if (!removedRed) eraseColor(root, child, parent);
   z.left = z.right = z.parent = null;
   z.owner = null;

@@ -9,7 +9,8 @@
  * node caches `subtreeLast`, the largest `last` in its subtree (`ITSUBTREE`), which lets a
  * query skip every subtree that ends before it. Nodes are intrusive: the node handed back by
  * {@link IntervalTree.insert} *is* the tree node, so removal needs no search and queries
- * allocate nothing.
+ * allocate nothing. Each coordinate is kept split in two small integers (`interval-rbtree.ts`),
+ * so that a node is one object with no boxed number in it, whatever the addresses.
  *
  * A node is *linked* (its `owner` is this tree) from `insert` until `remove`, then *unlinked*
  * for good (`owner` is null); a node is never re-inserted.
@@ -30,7 +31,15 @@
  */
 
 import { InternalError, InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
-import { IntervalNode, RbRoot, rbErase, rbInsertColor, successor } from './interval-rbtree.ts';
+import {
+  hiOf,
+  IntervalNode,
+  RbRoot,
+  rbErase,
+  rbInsertColor,
+  SPLIT,
+  successor,
+} from './interval-rbtree.ts';
 import { assertTreeValid } from './interval-tree-check.ts';
 
 /** One interval in an {@link IntervalTree}: the kernel's `struct interval_tree_node`. */
@@ -51,21 +60,26 @@ function checkRange(start: number, last: number, what: string): void {
   }
 }
 
-/** `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query. */
+/**
+ * `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query
+ * `[(sh, sl), (eh, el)]` (split coordinates).
+ */
 function subtreeSearch<T>(
   node: IntervalNode<T>,
-  start: number,
-  last: number,
+  sh: number,
+  sl: number,
+  eh: number,
+  el: number,
 ): IntervalNode<T> | undefined {
   // Loop invariant: start <= node.subtreeLast (some node of this subtree meets Cond2).
   for (;;) {
     const left = node.left;
-    if (left !== null && start <= left.subtreeLast) {
+    if (left !== null && (left.mh > sh || (left.mh === sh && left.ml >= sl))) {
       node = left;
       continue;
     }
-    if (node.start > last) return undefined; // !Cond1: nothing to the right can match
-    if (start <= node.last) return node; // Cond2: the leftmost match
+    if (node.sh > eh || (node.sh === eh && node.sl > el)) return undefined; // !Cond1
+    if (node.lh > sh || (node.lh === sh && node.ll >= sl)) return node; // Cond2: leftmost match
     const right = node.right;
     if (right === null) throw new InternalError('interval tree: subtreeLast is stale');
     node = right;
@@ -100,14 +114,18 @@ export class IntervalTree<T> {
       throw new OverflowError(`IntervalTree.insert: more than ${IntervalTree.sizeMax} intervals`);
     }
     const node = new IntervalNode(start, last, value, this);
+    const { sh, sl, lh, ll } = node;
     let parent: IntervalNode<T> | null = null;
     let cur = this.#rb.node;
     let leftmost = true;
     let goLeft = false;
     while (cur !== null) {
       parent = cur;
-      if (cur.subtreeLast < last) cur.subtreeLast = last;
-      goLeft = start < cur.start;
+      if (cur.mh < lh || (cur.mh === lh && cur.ml < ll)) {
+        cur.mh = lh;
+        cur.ml = ll;
+      }
+      goLeft = sh < cur.sh || (sh === cur.sh && sl < cur.sl);
       if (goLeft) cur = cur.left;
       else {
         cur = cur.right;
@@ -152,8 +170,15 @@ export class IntervalTree<T> {
     checkRange(start, last, 'IntervalTree.iterFirst');
     const rb = this.#rb;
     const root = rb.node;
-    if (root === null || root.subtreeLast < start || rb.leftmost!.start > last) return;
-    return subtreeSearch(root, start, last);
+    if (root === null) return;
+    const sh = hiOf(start);
+    const sl = start - sh * SPLIT;
+    const eh = hiOf(last);
+    const el = last - eh * SPLIT;
+    if (root.mh < sh || (root.mh === sh && root.ml < sl)) return; // past the root's max
+    const min = rb.leftmost!;
+    if (min.sh > eh || (min.sh === eh && min.sl > el)) return; // before the leftmost start
+    return subtreeSearch(root, sh, sl, eh, el);
   }
 
   /**
@@ -165,11 +190,17 @@ export class IntervalTree<T> {
     start: number,
     last: number,
   ): IntervalTreeNode<T> | undefined {
+    const sh = hiOf(start);
+    const sl = start - sh * SPLIT;
+    const eh = hiOf(last);
+    const el = last - eh * SPLIT;
     let n = node as IntervalNode<T>;
     let rb = n.right;
     for (;;) {
       // Invariants: n.start <= last; rb === n.right. First search the right subtree.
-      if (rb !== null && start <= rb.subtreeLast) return subtreeSearch(rb, start, last);
+      if (rb !== null && (rb.mh > sh || (rb.mh === sh && rb.ml >= sl))) {
+        return subtreeSearch(rb, sh, sl, eh, el);
+      }
       // Move up until we come from a node's left child.
       let prev: IntervalNode<T>;
       do {
@@ -179,8 +210,8 @@ export class IntervalTree<T> {
         n = p;
         rb = n.right;
       } while (prev === rb);
-      if (last < n.start) return; // !Cond1
-      if (start <= n.last) return n; // Cond2
+      if (n.sh > eh || (n.sh === eh && n.sl > el)) return; // !Cond1
+      if (n.lh > sh || (n.lh === sh && n.ll >= sl)) return n; // Cond2
     }
   }
 

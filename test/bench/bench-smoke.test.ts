@@ -2,6 +2,8 @@
  * Goal: every benchmark function produces well-formed rows, and the report, chart and verdict
  * code accept them. Method: tiny sizes, one sample, no repetition. No timing is asserted (the
  * figures are whatever this machine gives); heap rows are absent without `--expose-gc`.
+ * Where gcc and the kernel tarball are present, the kernel-C column runs too (its checksums
+ * must agree with ours: the harness fails the comparison otherwise); where not, it is absent.
  */
 
 import assert from 'node:assert/strict';
@@ -11,10 +13,14 @@ import type { Effort, Row } from '../../bench/harness.ts';
 import { summarize } from '../../bench/harness.ts';
 import { runIntervalTreeBench } from '../../bench/interval-tree.bench.ts';
 import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
+import { kernelDriver } from '../../bench/kernel-c/build.ts';
 import { table } from '../../bench/report.ts';
 import { verdicts } from '../../bench/verdicts.ts';
 
 const TINY: Effort = { warmup: 0, samples: 1, sampleMinMs: 0 };
+const driver = kernelDriver();
+/** The subject every ratio divides by. */
+const BASE = driver.ok ? 'kernel C' : 'mmu-notifier';
 
 function assertWellFormed(rows: readonly Row[]): void {
   assert.ok(rows.length > 0);
@@ -33,11 +39,16 @@ function assertWellFormed(rows: readonly Row[]): void {
 
 describe('bench smoke', () => {
   it('the interval-tree benchmark gives one row per subject and workload', () => {
-    const rows = runIntervalTreeBench({ n: 300, queries: 40, effort: TINY });
+    const rows = runIntervalTreeBench({ n: 300, queries: 40, effort: TINY, driver });
     assertWellFormed(rows);
-    const queries = rows.filter((r) => r.workload.startsWith('query'));
-    assert.equal(queries.length, 3 * 4); // three densities x (limit, ours, two peers)
-    assert.ok(queries.every((r) => r.baseline === 'limit'));
+    const queries = rows.filter((r) => r.workload.includes(' query '));
+    const subjects = driver.ok ? 4 : 3; // (kernel C,) ours, two peers
+    assert.equal(queries.length, 6 * subjects); // six workloads
+    assert.ok(queries.every((r) => r.baseline === BASE));
+    assert.equal(
+      rows.some((r) => r.subject === 'kernel C'),
+      driver.ok,
+    );
   });
 
   it('the invalidation benchmark compares the core with its limit', () => {
@@ -48,11 +59,13 @@ describe('bench smoke', () => {
       flatRuns: 20,
       memoryCount: 20,
       effort: TINY,
+      driver,
     });
     assertWellFormed(rows);
     const timed = rows.filter((r) => r.bench === 'invalidate');
-    // per k: nonblock (limit, ours, tree walk) + blockable (limit, ours)
-    assert.equal(timed.length, 2 * (3 + 2));
+    // per k: nonblock ((kernel C,) callbacks only, ours, tree walk) + blockable (the same less the walk)
+    const c = driver.ok ? 1 : 0;
+    assert.equal(timed.length, 2 * (3 + c + 2 + c));
     const visits = rows.filter((r) => r.bench === 'tree-walk');
     assert.equal(visits.length, 2); // one per k
     assert.ok(visits.every((r) => r.value >= 1 && r.unit === 'nodes'));
@@ -62,7 +75,7 @@ describe('bench smoke', () => {
   });
 
   it('table, chart and verdicts accept the rows', () => {
-    const rows = runIntervalTreeBench({ n: 200, queries: 20, effort: TINY });
+    const rows = runIntervalTreeBench({ n: 200, queries: 20, effort: TINY, driver });
     assert.match(table(rows), /mmu-notifier/);
     const svg = chartSvg(rows, 'smoke');
     assert.match(svg, /^<svg [^>]*>/);

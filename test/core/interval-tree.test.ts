@@ -102,6 +102,55 @@ describe('IntervalTree against a brute-force model', () => {
   });
 });
 
+describe('IntervalTree at user-space addresses (split coordinates)', () => {
+  it('agrees with brute force around 0x7f00_0000_0000 and across the 2^27 split boundaries', () => {
+    const base = 0x7f00_0000_0000;
+    const split = 2 ** 27;
+    const coordinate = fc.oneof(
+      fc.integer({ min: 0, max: 3 * split }).map((x) => base + x),
+      fc.integer({ min: -4, max: 4 }).map((x) => base + split + x),
+      fc.integer({ min: -4, max: 4 }).map((x) => -split + x),
+    );
+    const interval = fc.tuple(coordinate, fc.integer({ min: 0, max: 2 * split }));
+    fc.assert(
+      fc.property(
+        fc.array(interval, { maxLength: 60 }),
+        fc.array(interval, { maxLength: 20 }),
+        (ins, qs) => {
+          const tree = new IntervalTree<number>();
+          const model: ModelEntry[] = [];
+          for (const [id, [start, length]] of ins.entries()) {
+            step(tree, model, { kind: 'insert', start, length }, id);
+          }
+          for (const [start, length] of qs) {
+            assert.deepEqual(
+              query(tree, start, start + length),
+              modelQuery(model, start, start + length),
+            );
+          }
+          for (const e of model) assert.equal(tree.has(e.node), true);
+        },
+      ),
+      { numRuns: 200, seed: 0x7f00 },
+    );
+  });
+
+  it('reports start and last exactly, negative and near 2^53 included', () => {
+    const tree = new IntervalTree<number>();
+    for (const [s, l] of [
+      [Number.MIN_SAFE_INTEGER, -1],
+      [-(2 ** 27) - 1, 2 ** 27],
+      [0x7f00_0000_0000, 0x7f00_0000_ffff],
+      [Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER],
+    ] as const) {
+      const node = tree.insert(s, l, 0);
+      assert.equal(node.start, s);
+      assert.equal(node.last, l);
+    }
+    tree.assertValid();
+  });
+});
+
 describe('IntervalTree edge cases', () => {
   it('answers nothing when empty, and rejects outside the root max and leftmost', () => {
     const tree = new IntervalTree<string>();
@@ -180,9 +229,9 @@ describe('IntervalTree edge cases', () => {
 });
 
 describe('IntervalTree.assertValid', () => {
-  /** The node's internal fields that a corruption touches. */
+  /** The node's internal fields that a corruption touches (`mh`: `subtreeLast`'s high half). */
   interface Internals {
-    subtreeLast: number;
+    mh: number;
     red: boolean;
     parent: unknown;
   }
@@ -197,7 +246,7 @@ describe('IntervalTree.assertValid', () => {
 
   it('fires on a stale subtree max', () => {
     const { tree, node } = corruptible();
-    node.subtreeLast = 1e9;
+    node.mh += 1;
     assert.throws(() => tree.assertValid(), InternalError);
   });
 
