@@ -59,12 +59,22 @@ export {
   SleepInAtomicError,
   StateError,
 } from './errors.ts';
+// The real kernel with interleaving calls: the asyncified fiber build, one fiber per call.
+export type { FiberKernelCoreOptions } from './kernel/fiber/fiber-core.ts';
+export { FiberKernelCore } from './kernel/fiber/fiber-core.ts';
+export type { FiberStats } from './kernel/fiber/fibers.ts';
+export { FIBER_DATA_BYTES, FIBER_STACK_BYTES, FIBERS_MAX } from './kernel/fiber/fibers.ts';
+export type { FiberIntervalOps, FiberNotifierOps } from './kernel/fiber/handles.ts';
+export { FiberInterval, FiberNotifier } from './kernel/fiber/handles.ts';
+export type { PointKind } from './kernel/fiber/points.ts';
+export { POINT_KIND } from './kernel/fiber/points.ts';
 // The real kernel: Debian's mm/mmu_notifier.c compiled to WebAssembly by `npm run kernel`.
 export type { KernelModule, KernelModuleInfo } from './kernel/module.ts';
 export {
   availableKernelModules,
   KERNEL_APT_COMMAND,
   KERNEL_BUILD_COMMAND,
+  loadFiberKernelModule,
   loadKernelModule,
 } from './kernel/module.ts';
 export { RealKernelCore } from './kernel/real-core.ts';
