@@ -165,7 +165,12 @@ export { Word } from './model/word.ts';
 export type { Stage, StageOptions } from './scenarios/fixture.ts';
 export { BASE, RO, RW, stage } from './scenarios/fixture.ts';
 export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
-export { findScenario, scenarioLibrary } from './scenarios/index.ts';
+export {
+  findScenario,
+  realCoreScenarios,
+  realItreeUnwind,
+  scenarioLibrary,
+} from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';
 export { seed2019, seedScenario } from './scenarios/seed.ts';
 // The scheduling seam.

@@ -13,6 +13,12 @@ import { AddressSpace, type AddressSpaceOptions } from '../core/address-space.ts
 import type { Diagnostic, DiagnosticKind } from '../core/diagnostics.ts';
 import type { Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { FiberKernelCore } from '../kernel/fiber/fiber-core.ts';
+import { type KernelModule, loadFiberKernelModule } from '../kernel/module.ts';
+
+/** The fiber builds looked up so far, by the version asked (one manifest read per process). */
+const fiberModules = new Map<string, KernelModule>();
+
 import { type Scheduler, yieldNow } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
@@ -64,6 +70,14 @@ export interface World {
    * diagnostic is a `contract` finding (and is passed on to `options.onDiagnostic`).
    */
   addressSpace(options?: WorldAddressSpaceOptions): AddressSpace;
+  /**
+   * The real `mm/mmu_notifier.c` of a Debian kernel (`6.1`, `6.12` or an exact version; the
+   * fiber build of `npm run kernel`) as one address space under this run's scheduler: every
+   * lock, wait, wake, SRCU section and callback of the C code is a scheduling point. Calls in
+   * `setup` run without parking. A WARN_ON or BUG_ON of the kernel is a `contract` finding.
+   * @throws KernelModuleMissingError naming `npm run kernel` when the fiber build is missing.
+   */
+  realCore(version: string, options?: { readonly name?: string }): FiberKernelCore;
   /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
   random(): number;
   /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
@@ -189,6 +203,26 @@ export class RunWorld implements World {
           sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
         }
       },
+    });
+  }
+
+  realCore(version: string, options: { readonly name?: string } = {}): FiberKernelCore {
+    const sink = this.#onContract;
+    const scheduler = this.scheduler;
+    let mod = fiberModules.get(version);
+    if (mod === undefined) {
+      mod = loadFiberKernelModule(version);
+      fiberModules.set(version, mod);
+    }
+    return new FiberKernelCore(mod, {
+      scheduler,
+      name: this.label('mm', options.name),
+      unscheduled: () => scheduler.current === null,
+      onDiagnostic: (d) =>
+        sink(
+          `kernel-${d.kind}`,
+          `${d.kind.toUpperCase()}_ON(${d.condition}) at ${d.file}:${d.line}`,
+        ),
     });
   }
 

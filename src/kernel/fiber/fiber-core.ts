@@ -50,6 +50,11 @@ export interface FiberKernelCoreOptions {
   readonly cacheDir?: string;
   /** WARN_ON / BUG_ON of the kernel's code. */
   readonly onDiagnostic?: (d: KernelDiagnostic) => void;
+  /**
+   * True while no task of a controlled scheduler runs (a checker run's setup and finally):
+   * points then continue at once, and a wait that cannot is a KernelWouldSleepError.
+   */
+  readonly unscheduled?: () => boolean;
 }
 
 /** The real kernel's notifier core, with calls that interleave (one fiber per call). */
@@ -78,20 +83,28 @@ export class FiberKernelCore {
     this.series = mod.series;
     this.name = options.name ?? 'mm';
     const diag = options.onDiagnostic;
-    this.#k = new FiberInstance(mod, this.name, options.scheduler ?? defaultScheduler, {
-      notifier: (id) => {
-        const n = this.#notifiers.get(id);
-        if (n === undefined) throw new StateError(`the kernel called back unknown notifier ${id}`);
-        return n;
+    this.#k = new FiberInstance(
+      mod,
+      this.name,
+      options.scheduler ?? defaultScheduler,
+      {
+        notifier: (id) => {
+          const n = this.#notifiers.get(id);
+          if (n === undefined)
+            throw new StateError(`the kernel called back unknown notifier ${id}`);
+          return n;
+        },
+        interval: (id) => {
+          const n = this.#intervals.get(id);
+          if (n === undefined)
+            throw new StateError(`the kernel called back unknown interval ${id}`);
+          return n;
+        },
+        range: (ptr) => this.#ranges.get(ptr),
+        diagnostic: (d) => diag?.(d),
       },
-      interval: (id) => {
-        const n = this.#intervals.get(id);
-        if (n === undefined) throw new StateError(`the kernel called back unknown interval ${id}`);
-        return n;
-      },
-      range: (ptr) => this.#ranges.get(ptr),
-      diagnostic: (d) => diag?.(d),
-    });
+      options.unscheduled,
+    );
   }
 
   /** `mmu_notifier_register`. @throws for -errno. */

@@ -58,7 +58,13 @@ export class FiberInstance {
   readonly #name: string;
   #dead: string | null = null;
 
-  constructor(mod: KernelModule, name: string, sched: Scheduler, dispatch: FiberDispatch) {
+  constructor(
+    mod: KernelModule,
+    name: string,
+    sched: Scheduler,
+    dispatch: FiberDispatch,
+    unscheduled?: () => boolean,
+  ) {
     this.#sched = sched;
     this.#d = dispatch;
     this.#name = name;
@@ -77,7 +83,7 @@ export class FiberInstance {
       asyncify_get_state: () => x!.asyncify_get_state(),
       dn_fiber_alloc: (n) => x!.dn_fiber_alloc(n),
     });
-    this.points = new PointHost(sched, () => x!.memory, name);
+    this.points = new PointHost(sched, () => x!.memory, name, unscheduled);
     const instance = new WebAssembly.Instance(mod.module, { env: this.#imports() });
     x = instance.exports as unknown as FiberExports;
     this.x = x;
@@ -186,7 +192,7 @@ export class FiberInstance {
         );
       return conv(v);
     }
-    if (!s.controlled) {
+    if (this.points.direct()) {
       const v = call();
       if (!isThenable(v)) return conv(v);
       return (v as Promise<unknown>).then((value) => {

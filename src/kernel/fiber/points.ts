@@ -25,10 +25,12 @@
  * the deadlock report.
  *
  * An uncontrolled scheduler (the event loop) is asked only when a point cannot continue
- * (`ready()` false): a ready point continues with no park and no unwind.
+ * (`ready()` false): a ready point continues with no park and no unwind. So is a controlled
+ * one while no task runs (`unscheduled()`: a checker run's setup and finally), where a
+ * point that cannot continue is a KernelWouldSleepError.
  */
 
-import { InternalError } from '../../errors.ts';
+import { InternalError, KernelWouldSleepError } from '../../errors.ts';
 import type { Op, Scheduler } from '../../sched/scheduler.ts';
 import type { Fiber } from './fibers.ts';
 
@@ -67,8 +69,16 @@ export class PointHost {
   /** Points seen, by kind (for tests and the bench). */
   readonly counts = new Map<PointKind, number>();
 
-  constructor(sched: Scheduler, memory: () => WebAssembly.Memory, name: string) {
+  readonly #unscheduled: () => boolean;
+
+  constructor(
+    sched: Scheduler,
+    memory: () => WebAssembly.Memory,
+    name: string,
+    unscheduled: () => boolean = () => false,
+  ) {
     this.#sched = sched;
+    this.#unscheduled = unscheduled;
     this.#memory = memory;
     this.#name = name;
     this.memOp = {
@@ -110,10 +120,26 @@ export class PointHost {
     return r;
   }
 
-  /** Parks at `op` until `ready` (controlled: always asks); then C runs again. */
+  /** True when points do not go to the scheduler (uncontrolled, or no task runs). */
+  direct(): boolean {
+    return !this.#sched.controlled || this.#unscheduled();
+  }
+
+  /**
+   * Parks at `op` until `ready` (controlled: always asks); then C runs again. With no task
+   * running (a checker run's setup or finally) a ready point continues and a wait that
+   * cannot is a KernelWouldSleepError.
+   */
   #park(op: Op, ready?: () => boolean): void | Promise<void> {
     const s = this.#sched;
-    if (!s.controlled && (ready === undefined || ready())) return;
+    if (this.direct() && (ready === undefined || ready())) return;
+    if (s.controlled && this.#unscheduled()) {
+      const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
+      throw new KernelWouldSleepError(
+        `${op.kind} on ${op.name ?? op.obj} would sleep with no task running (setup or finally)`,
+        where,
+      );
+    }
     return s.point(op, ready).then(() => this.entered());
   }
 
