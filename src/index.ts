@@ -167,6 +167,8 @@ export { BASE, RO, RW, stage } from './scenarios/fixture.ts';
 export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
 export {
   findScenario,
+  realCoreRaceScenarios,
+  realCoreRaces,
   realCoreScenarios,
   realItreeUnwind,
   scenarioLibrary,

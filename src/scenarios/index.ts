@@ -43,4 +43,5 @@ export function findScenario(name: string): ScenarioEntry | undefined {
   );
 }
 
+export { realCoreRaceScenarios, realCoreRaces } from './real-core-races.ts';
 export { realCoreScenarios, realItreeUnwind } from './real-itree-unwind.ts';

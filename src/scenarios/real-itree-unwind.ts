@@ -13,13 +13,15 @@
  * `mmu_interval_read_begin` waits in the kernel's own `wait_event` forever (a deadlock
  * naming it). 6.12.118 ends the interval part there: every schedule completes.
  *
- * Not in the library list (it needs the built modules): `realCoreScenarios`.
+ * Not in the library list (they need the built modules): `realCoreScenarios`, with
+ * `real-core-races.ts`.
  */
 
 import { EAGAIN } from '../core/range.ts';
 import type { ScenarioEntry } from './entry.ts';
 import { BASE } from './fixture.ts';
 import { historyPair } from './pair.ts';
+import { realCoreRaceScenarios } from './real-core-races.ts';
 
 const PAGE = 4096;
 
@@ -76,4 +78,7 @@ export const realItreeUnwind: readonly ScenarioEntry[] = historyPair({
 });
 
 /** The scenarios that run on the real kernel code (they need `npm run kernel`'s fiber build). */
-export const realCoreScenarios: readonly ScenarioEntry[] = [...realItreeUnwind];
+export const realCoreScenarios: readonly ScenarioEntry[] = [
+  ...realItreeUnwind,
+  ...realCoreRaceScenarios,
+];

@@ -2,7 +2,10 @@
  * Goal: the checker explores interleavings of the real compiled `mm/mmu_notifier.c`
  * (`world.realCore`, the fiber build): the itree-unwind pair is found on real 6.1.192 (a
  * deadlock naming the device fault's `read_begin` in the kernel's `wait_event`) and proven
- * on real 6.12.118 (a complete search, every schedule clean); the pair is reachable by name
+ * on real 6.12.118 (a complete search, every schedule clean); the races inside the core
+ * (two invalidators, an interval inserted and removed, a reader) end clean on both versions
+ * at preemption bound 1 (the finally checks the core idle, the deferred list drained and the
+ * collision-retry guarantee); the scenarios are reachable by name
  * (`findScenario`, so `mmu-notifier check real-itree-unwind-buggy`); a wait in `setup` is a
  * setup error, not a hang. Method: `check()` through the package root. Skipped, visibly and
  * naming the commands, without the fiber builds.
@@ -62,6 +65,17 @@ it('real-itree-unwind-fixed: every schedule on real 6.12.118 completes', need('6
   assert.equal(result.stats.complete, true);
   assert.ok(result.stats.schedules > 1000, `${result.stats.schedules} schedules`);
 });
+
+for (const v of ['6.1', '6.12']) {
+  it(`real-core-races-${v}: clean, complete at preemption bound 1`, need(v), async () => {
+    const entry = findScenario(`real-core-races-${v}`);
+    assert.ok(entry !== undefined);
+    const result = await check(entry.scenario, entry.defaults);
+    assert.equal(result.ok, true, result.finding?.message);
+    assert.equal(result.stats.complete, true);
+    assert.equal(result.stats.schedules, 1424);
+  });
+}
 
 it(
   'a wait in setup on the real core is a ScenarioSetupError, not a hang',
