@@ -16,6 +16,15 @@ export {
   TASKS_MAX,
   TIME_LIMIT_DEFAULT_MS,
 } from './check/limits.ts';
+export type {
+  CoreEngine,
+  CoreInterval,
+  CoreIntervalOps,
+  CoreNotifier,
+  CoreNotifierOps,
+  NotifierCore,
+} from './check/notifier-core.ts';
+export { CORE_ENGINES, realSeriesOf, TypeScriptCore } from './check/notifier-core.ts';
 export type { CheckOptions, CheckProgress } from './check/options.ts';
 export type { Schedule } from './check/schedule.ts';
 export { decodeSchedule, encodeSchedule, SCHEDULE_VERSION } from './check/schedule.ts';

@@ -63,6 +63,7 @@ export async function check(scenario: Scenario, options: CheckOptions = {}): Pro
     maxSteps: settings.maxSteps,
     seed: settings.seed,
     semantics: settings.semantics,
+    core: settings.core,
     trace: traced,
   };
   const end: SearchEnd = await search(scenario, strategy, log, run, counters, {

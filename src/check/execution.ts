@@ -28,6 +28,7 @@ import {
   setupError,
   strayFinding,
 } from './findings.ts';
+import type { CoreEngine } from './notifier-core.ts';
 import type { SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
@@ -49,6 +50,8 @@ export interface RunSettings {
   readonly seed: number;
   /** `world.semantics`. */
   readonly semantics: Semantics;
+  /** The engine of `world.notifierCore()` (default `typescript`). */
+  readonly core?: CoreEngine;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
 }
@@ -110,6 +113,7 @@ class Run implements SchedulerHost {
       settings.semantics,
       settings.seed,
       (kind, message) => this.report(contractFinding(kind, message)),
+      settings.core ?? 'typescript',
     );
   }
 

@@ -27,6 +27,12 @@ import { SpinLock } from '../sync/spinlock.ts';
 import { Srcu } from '../sync/srcu.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
 import type { ControlledScheduler } from './controlled-scheduler.ts';
+import {
+  type CoreEngine,
+  type NotifierCore,
+  realSeriesOf,
+  TypeScriptCore,
+} from './notifier-core.ts';
 import { SeededRandom } from './prng.ts';
 
 /** A scenario: a name and a `setup` that builds the state and spawns the tasks. */
@@ -78,6 +84,16 @@ export interface World {
    * @throws KernelModuleMissingError naming `npm run kernel` when the fiber build is missing.
    */
   realCore(version: string, options?: { readonly name?: string }): FiberKernelCore;
+  /** The engine of {@link World.notifierCore} (the check option `core`, default `typescript`). */
+  readonly core: CoreEngine;
+  /**
+   * One address space on the run's engine (the check option `core`, CLI `--core`): the
+   * TypeScript core under `world.semantics`, or the real compiled code of that semantics'
+   * version (`world.realCore`). A scenario written on it runs unchanged on either.
+   * @throws InvalidArgumentError for `core: 'real'` with `current` or `legacy-2019`;
+   * KernelModuleMissingError when the real module is not built.
+   */
+  notifierCore(options?: { readonly name?: string }): NotifierCore;
   /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
   random(): number;
   /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
@@ -124,6 +140,7 @@ export type ContractSink = (kind: string, message: string) => void;
 /** The world of one run. */
 export class RunWorld implements World {
   readonly scheduler: ControlledScheduler;
+  readonly core: CoreEngine;
   readonly semantics: Semantics;
   /** Invariants registered so far. */
   readonly invariants: InvariantEntry[] = [];
@@ -138,7 +155,9 @@ export class RunWorld implements World {
     semantics: Semantics,
     seed: number,
     onContract: ContractSink,
+    core: CoreEngine = 'typescript',
   ) {
+    this.core = core;
     this.scheduler = scheduler;
     this.semantics = semantics;
     this.#random = new SeededRandom(seed);
@@ -224,6 +243,12 @@ export class RunWorld implements World {
           `${d.kind.toUpperCase()}_ON(${d.condition}) at ${d.file}:${d.line}`,
         ),
     });
+  }
+
+  notifierCore(options: { readonly name?: string } = {}): NotifierCore {
+    if (this.core === 'real') return this.realCore(realSeriesOf(this.semantics), options);
+    const as = this.addressSpace(options.name === undefined ? {} : { name: options.name });
+    return new TypeScriptCore(as, this.semantics);
   }
 
   random(): number {

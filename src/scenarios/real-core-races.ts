@@ -7,28 +7,32 @@
  * queue and SRCU points.
  *
  * Checked at the end of every schedule (`finally`): nothing in flight
- * (`active_invalidate_ranges` 0, the seq even, no spin lock held, no SRCU reader), the
- * deferred list drained, and the collision-retry guarantee: when the interval's `invalidate`
+ * (`active_invalidate_ranges` 0, the seq even; on the real code also no spin lock held, no
+ * SRCU reader, the deferred list drained), and the collision-retry guarantee: when the interval's `invalidate`
  * ran after the fault's `read_begin` returned and before its `read_retry`, the retry said so.
  * Deadlocks and exceptions are the checker's own findings.
  */
 
 import { defineScenario, type Scenario } from '../check/world.ts';
+import { FiberKernelCore } from '../kernel/fiber/fiber-core.ts';
 import type { ScenarioEntry } from './entry.ts';
 import { BASE } from './fixture.ts';
 
 const PAGE = 4096;
 
-/** The scenario on one version (`6.1`, `6.12`). */
-export function realCoreRaces(version: string): Scenario {
+/**
+ * The scenario, named `name`, on the run's engine (`world.notifierCore()`: the check option
+ * `core`, with `semantics` naming the version for `core: 'real'`).
+ */
+export function realCoreRaces(name = 'core-races'): Scenario {
   return defineScenario({
-    name: `real-core-races-${version}`,
+    name,
     description:
-      `On the real ${version} code: munmap and the OOM reaper invalidate while an interval is inserted and ` +
-      'removed and a device fault reads; the core must end idle, its deferred list drained, and a read ' +
-      'that an invalidation overlapped must retry.',
+      'munmap and the OOM reaper invalidate while an interval is inserted and removed and a device fault ' +
+      'reads; the core must end idle (its deferred list drained, on the real code), and a read that an ' +
+      'invalidation overlapped must retry. Runs on either engine (--core typescript|real).',
     async setup(world) {
-      const mm = world.realCore(version);
+      const mm = world.notifierCore();
       const log: string[] = [];
       const serve = (name: string) => ({
         invalidate(sub: { setSeq(seq: number): void }, _r: unknown, seq: number): boolean {
@@ -77,11 +81,12 @@ export function realCoreRaces(version: string): Scenario {
         }
       });
       world.finally(() => {
-        const held = mm.held;
         if (mm.activeInvalidateRanges !== 0)
           throw new Error(`active_invalidate_ranges is ${mm.activeInvalidateRanges} at the end`);
         if (mm.invalidateSeq % 2 !== 0)
           throw new Error(`invalidate_seq ${mm.invalidateSeq} is odd at the end`);
+        if (!(mm instanceof FiberKernelCore)) return;
+        const held = mm.held;
         if (mm.deferredCount !== 0)
           throw new Error(`${mm.deferredCount} deferred interval ops left`);
         if (held.locks !== 0 || held.srcuReaders !== 0)
@@ -94,12 +99,15 @@ export function realCoreRaces(version: string): Scenario {
 }
 
 /**
- * Both versions, with what the checker found: clean on both, complete at preemption bound 1
- * (1,424 schedules each; 300 of them defer an interval op, 324 park in `wait_event`) and at
- * bound 2 (51,728 each, ~45 s; README).
+ * The scenario on the TypeScript core (`core-races`; any `--semantics`, or `--core real`)
+ * and on each real version, with what the checker found: clean everywhere, complete at
+ * preemption bound 1 and 2 (README).
  */
-export const realCoreRaceScenarios: readonly ScenarioEntry[] = ['6.1', '6.12'].map((v) => ({
-  scenario: realCoreRaces(v),
-  expect: 'clean' as const,
-  defaults: { preemptionBound: 1 },
-}));
+export const realCoreRaceScenarios: readonly ScenarioEntry[] = [
+  { scenario: realCoreRaces(), expect: 'clean', defaults: { preemptionBound: 1 } },
+  ...(['6.1', '6.12'] as const).map((v) => ({
+    scenario: realCoreRaces(`real-core-races-${v}`),
+    expect: 'clean' as const,
+    defaults: { core: 'real' as const, semantics: `linux-${v}` as const, preemptionBound: 1 },
+  })),
+];

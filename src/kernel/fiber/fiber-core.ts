@@ -280,6 +280,11 @@ export class FiberKernelCore {
     return this.#k.x.dn_probe_has_subscriptions() ? this.#k.x.dn_probe_deferred() : 0;
   }
 
+  /** `real <version>`, for messages (the engine name of `world.notifierCore()`). */
+  get engine(): string {
+    return `real ${this.version}`;
+  }
+
   /** Why the instance is dead, or null. */
   get dead(): string | null {
     return this.#k.dead;

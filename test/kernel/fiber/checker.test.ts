@@ -5,7 +5,8 @@
  * on real 6.12.118 (a complete search, every schedule clean); the races inside the core
  * (two invalidators, an interval inserted and removed, a reader) end clean on both versions
  * at preemption bound 1 (the finally checks the core idle, the deferred list drained and the
- * collision-retry guarantee); the scenarios are reachable by name
+ * collision-retry guarantee); one scenario runs on either engine (the `core` option, CLI
+ * `--core`); the scenarios are reachable by name
  * (`findScenario`, so `mmu-notifier check real-itree-unwind-buggy`); a wait in `setup` is a
  * setup error, not a hang. Method: `check()` through the package root. Skipped, visibly and
  * naming the commands, without the fiber builds.
@@ -19,6 +20,7 @@ import {
   defineScenario,
   EAGAIN,
   findScenario,
+  InvalidArgumentError,
   ScenarioSetupError,
 } from '../../../src/index.ts';
 
@@ -76,6 +78,34 @@ for (const v of ['6.1', '6.12']) {
     assert.equal(result.stats.schedules, 1424);
   });
 }
+
+it('the engine choice: core-races on the TypeScript core and on each real core', async () => {
+  const entry = findScenario('core-races');
+  assert.ok(entry !== undefined);
+  const ts = await check(entry.scenario, { semantics: 'linux-6.1', preemptionBound: 1 });
+  assert.equal(ts.ok, true, ts.finding?.message);
+  assert.equal(ts.options['core'], 'typescript');
+  assert.equal(ts.stats.schedules, 60, 'the TypeScript core has fewer points');
+  for (const v of series) {
+    const real = await check(entry.scenario, {
+      semantics: v === '6.1' ? 'linux-6.1' : 'linux-6.12',
+      core: 'real',
+      preemptionBound: 1,
+    });
+    assert.equal(real.ok, true, real.finding?.message);
+    assert.equal(real.options['core'], 'real');
+    assert.equal(real.stats.schedules, 1424, 'every shim point of the C code is a point');
+  }
+  await assert.rejects(
+    check(entry.scenario, { core: 'real' }),
+    (e: unknown) =>
+      e instanceof ScenarioSetupError && /core 'real' needs semantics linux-6.1/.test(e.message),
+  );
+  await assert.rejects(
+    check(entry.scenario, { core: 'wasm' as 'real' }),
+    (e: unknown) => e instanceof InvalidArgumentError && /option 'core'/.test(e.message),
+  );
+});
 
 it(
   'a wait in setup on the real core is a ScenarioSetupError, not a hang',
