@@ -64,6 +64,7 @@ export class PointHost {
   readonly #name: string;
   readonly #objects = new Map<string, number>();
   readonly #readers = new Map<Fiber, SrcuReader>();
+  readonly #ops = new Map<number, Op>();
   /** The object standing for the module's whole memory. */
   readonly memOp: Op;
   /** Points seen, by kind (for tests and the bench). */
@@ -149,12 +150,16 @@ export class PointHost {
     if (kind === undefined) throw new InternalError(`kshim_point of unknown kind ${kindNo}`);
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
     const s = this.#sched;
-    const op = (k: string, what: string, write: boolean): Op => ({
-      kind: k,
-      obj: this.objectOf(what, ptr),
-      write,
-      name: `${this.#name}.${what}`,
-    });
+    // One op object per (kind, address), built on first use: a point allocates nothing.
+    const op = (k: string, what: string, write: boolean): Op => {
+      const key = kindNo * 0x1_0000_0000 + ptr;
+      let o = this.#ops.get(key);
+      if (o === undefined) {
+        o = { kind: k, obj: this.objectOf(what, ptr), write, name: `${this.#name}.${what}` };
+        this.#ops.set(key, o);
+      }
+      return o;
+    };
     switch (kind) {
       case 'spin_lock': {
         const p = this.#park(
