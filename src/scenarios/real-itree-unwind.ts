@@ -75,6 +75,9 @@ export const realItreeUnwind: readonly ScenarioEntry[] = historyPair({
       }
     });
   },
+  // For the report's header; the versions are fixed above, whatever the option says.
+  buggyDefaults: { semantics: 'linux-6.1' },
+  fixedDefaults: { semantics: 'linux-6.12' },
 });
 
 /** The scenarios that run on the real kernel code (they need `npm run kernel`'s fiber build). */
