@@ -109,7 +109,7 @@ export class FiberInstance {
     });
     return {
       kshim_point: f.suspending((kind: number, ptr: number, arg: number) =>
-        void0(this.points.point(cur(), kind, ptr >>> 0, arg >>> 0)),
+        this.#unlessDead(void0(this.points.point(cur(), kind, ptr >>> 0, arg >>> 0))),
       ) as Imp,
       kshim_warn: (file, line, cond, bug) => {
         const s = site(file!, line!, cond!);
@@ -195,10 +195,12 @@ export class FiberInstance {
     if (this.points.direct()) {
       const v = call();
       if (!isThenable(v)) return conv(v);
-      return (v as Promise<unknown>).then((value) => {
-        this.points.entered();
-        return conv(value);
-      });
+      return this.#unlessDead(
+        (v as Promise<unknown>).then((value) => {
+          this.points.entered();
+          return conv(value);
+        }),
+      );
     }
     const op = {
       kind: `callback.${what}`,
@@ -206,10 +208,27 @@ export class FiberInstance {
       write: true,
       name: who,
     };
-    return s.point(op).then(async () => {
-      const v = await call();
-      this.points.entered();
-      return conv(v);
+    return this.#unlessDead(
+      s.point(op).then(async () => {
+        const v = await call();
+        this.points.entered();
+        return conv(v);
+      }),
+    );
+  }
+
+  /**
+   * A parked fiber resumes only into a live instance: when another call died meanwhile (the
+   * C state is mid-function), the parking import throws a StateError instead.
+   */
+  #unlessDead(ret: number | Promise<number>): number | Promise<number> {
+    if (typeof ret === 'number') return ret;
+    return ret.then((v) => {
+      if (this.#dead !== null)
+        throw new StateError(
+          `resumed into the dead kernel module of '${this.#name}' (${this.#dead})`,
+        );
+      return v;
     });
   }
 

@@ -212,6 +212,28 @@ for (const { series, version } of built) {
       await assert.rejects(mm.synchronize(), StateError);
     });
 
+    it('a call parked while another dies resumes into a StateError, not the dead C state', async () => {
+      const mm = new FiberKernelCore(series, { scheduler: new EventLoopScheduler() });
+      let open: (() => void) | null = null;
+      await mm.register({
+        invalidateRangeStart: (_s, r) =>
+          r.blockable ? new Promise<number>((res) => (open = () => res(0))) : Promise.resolve(0),
+      });
+      const parked = mm.invalidateRangeStart(range(0, 0x1000));
+      assert.equal(mm.fibers.alive, 1);
+      await assert.rejects(
+        mm.invalidateRangeStartNonblock(range(0x2000, 0x3000, false)),
+        SleepInAtomicError,
+      );
+      assert.notEqual(mm.dead, null);
+      open!();
+      await assert.rejects(
+        parked,
+        (e: unknown) => e instanceof StateError && /dead/.test(String(e)),
+      );
+      assert.equal(mm.fibers.alive, 0, 'its fiber ended too');
+    });
+
     it('stacks are isolated: each parked fiber has its own region, its sp inside it', async () => {
       const { mm, sched } = await fixture(series);
       for (let i = 0; i < 3; i++) {
