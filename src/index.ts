@@ -25,6 +25,15 @@ export type {
   LockdepReportKind,
 } from './check/lockdep/types.ts';
 export { HELD_LOCKS_MAX } from './check/lockdep/validator.ts';
+export type {
+  CoreEngine,
+  CoreInterval,
+  CoreIntervalOps,
+  CoreNotifier,
+  CoreNotifierOps,
+  NotifierCore,
+} from './check/notifier-core.ts';
+export { CORE_ENGINES, realSeriesOf, TypeScriptCore } from './check/notifier-core.ts';
 export type { CheckOptions, CheckProgress } from './check/options.ts';
 export type { Schedule } from './check/schedule.ts';
 export {
@@ -84,12 +93,22 @@ export {
   SleepInAtomicError,
   StateError,
 } from './errors.ts';
+// The real kernel with interleaving calls: the asyncified fiber build, one fiber per call.
+export type { FiberKernelCoreOptions } from './kernel/fiber/fiber-core.ts';
+export { FiberKernelCore } from './kernel/fiber/fiber-core.ts';
+export type { FiberStats } from './kernel/fiber/fibers.ts';
+export { FIBER_DATA_BYTES, FIBER_STACK_BYTES, FIBERS_MAX } from './kernel/fiber/fibers.ts';
+export type { FiberIntervalOps, FiberNotifierOps } from './kernel/fiber/handles.ts';
+export { FiberInterval, FiberNotifier } from './kernel/fiber/handles.ts';
+export type { PointKind } from './kernel/fiber/points.ts';
+export { POINT_KIND } from './kernel/fiber/points.ts';
 // The real kernel: Debian's mm/mmu_notifier.c compiled to WebAssembly by `npm run kernel`.
 export type { KernelModule, KernelModuleInfo } from './kernel/module.ts';
 export {
   availableKernelModules,
   KERNEL_APT_COMMAND,
   KERNEL_BUILD_COMMAND,
+  loadFiberKernelModule,
   loadKernelModule,
 } from './kernel/module.ts';
 export { RealKernelCore } from './kernel/real-core.ts';
@@ -180,7 +199,14 @@ export { Word } from './model/word.ts';
 export type { Stage, StageOptions } from './scenarios/fixture.ts';
 export { BASE, RO, RW, stage } from './scenarios/fixture.ts';
 export type { ScenarioEntry, ScenarioTag } from './scenarios/index.ts';
-export { findScenario, scenarioLibrary } from './scenarios/index.ts';
+export {
+  findScenario,
+  realCoreRaceScenarios,
+  realCoreRaces,
+  realCoreScenarios,
+  realItreeUnwind,
+  scenarioLibrary,
+} from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';
 export { seed2019, seedScenario } from './scenarios/seed.ts';
 // The scheduling seam.

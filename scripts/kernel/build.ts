@@ -6,7 +6,10 @@
  * For each `/usr/src/linux-source-<series>.tar.xz`: extract only {@link KERNEL_FILES} into
  * `.cache/kernel/<series>/tree/` (cached by the tarball's size and mtime), compile them with
  * clang for wasm32 against the project's own shims (`src/kernel/shim/`, MIT) and link with
- * wasm-ld into `.cache/kernel/<series>/mmu_notifier.wasm`; then write
+ * wasm-ld into `.cache/kernel/<series>/mmu_notifier.wasm`; when Binaryen's `wasm-opt` is
+ * installed, also the fiber build `mmu_notifier.fiber.wasm` (the same sources with
+ * `-DKSHIM_FIBERS`, transformed by `wasm-opt --asyncify` so the host can park a call at
+ * any shim point: src/kernel/fiber/); then write
  * `.cache/kernel/manifest.json` naming each module's exact version (the Makefile's
  * VERSION.PATCHLEVEL.SUBLEVEL). Nothing of the kernel's enters the repository: `.cache/` is
  * git-ignored and outside the npm package.
@@ -47,6 +50,20 @@ export const KERNEL_FILES: readonly string[] = [
   'include/linux/rbtree_augmented.h',
 ];
 
+/**
+ * The imports the fiber build may park in (Asyncify unwinds only through these): the shim's
+ * point and every callback trampoline of driver.c.
+ */
+export const ASYNCIFY_IMPORTS: readonly string[] = [
+  'kshim_point',
+  'host_release',
+  'host_start',
+  'host_end',
+  'host_young',
+  'host_secondary_tlbs',
+  'host_invalidate',
+];
+
 /** One built module, as recorded in the manifest. */
 export interface BuiltModule {
   readonly series: string;
@@ -54,6 +71,9 @@ export interface BuiltModule {
   /** Path of the module, relative to the manifest's directory. */
   readonly wasm: string;
   readonly bytes: number;
+  /** The asyncified fiber build, relative to the manifest's directory (absent without wasm-opt). */
+  readonly fiberWasm?: string;
+  readonly fiberBytes?: number;
   readonly tarball: string;
   /** Compile and link time (the extraction, shared and parallel, is not counted). */
   readonly buildMs: number;
@@ -81,19 +101,9 @@ function treeOf(source: KernelSource): string {
   return join(KERNEL_CACHE, source.series, 'tree');
 }
 
-/** Compiles and links one series from its extracted tree. */
-export function buildModule(source: KernelSource): BuiltModule {
-  const t0 = performance.now();
-  const dir = join(KERNEL_CACHE, source.series);
-  const tree = treeOf(source);
-  const obj = join(dir, 'obj');
-  const version = readKernelVersion(tree);
-  mkdirSync(obj, { recursive: true });
-  const header = readFileSync(join(tree, 'include/linux/mmu_notifier.h'), 'utf8');
-  const defines = header.includes('arch_invalidate_secondary_tlbs')
-    ? ['-DKSHIM_HAS_SECONDARY_TLBS']
-    : [];
-  const cflags = [
+/** The clang flags of a series' tree. */
+function cflagsOf(tree: string, version: string, defines: readonly string[]): string[] {
+  return [
     '--target=wasm32-unknown-unknown',
     '-ffreestanding',
     '-nostdlib',
@@ -114,6 +124,11 @@ export function buildModule(source: KernelSource): BuiltModule {
     `-DKSHIM_KERNEL_VERSION="${version}"`,
     ...defines,
   ];
+}
+
+/** Compiles the four units into `obj` and links them into `wasm`. */
+function compileAndLink(tree: string, obj: string, cflags: readonly string[], wasm: string): void {
+  mkdirSync(obj, { recursive: true });
   const units: [string, string][] = [
     [join(SHIM, 'driver.c'), 'driver.o'],
     [join(SHIM, 'alloc.c'), 'alloc.o'],
@@ -123,7 +138,6 @@ export function buildModule(source: KernelSource): BuiltModule {
   for (const [src, out] of units) {
     run('clang', [...cflags, '-c', src, '-o', join(obj, out)], `clang ${relative(ROOT, src)}`);
   }
-  const wasm = join(dir, 'mmu_notifier.wasm');
   run(
     'wasm-ld',
     [
@@ -138,11 +152,50 @@ export function buildModule(source: KernelSource): BuiltModule {
     ],
     'wasm-ld',
   );
+}
+
+/** True when Binaryen's wasm-opt runs (the fiber build needs it). */
+export function hasWasmOpt(): boolean {
+  try {
+    execFileSync('wasm-opt', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Compiles and links one series from its extracted tree (and its fiber build when `fibers`). */
+export function buildModule(source: KernelSource, fibers = hasWasmOpt()): BuiltModule {
+  const t0 = performance.now();
+  const dir = join(KERNEL_CACHE, source.series);
+  const tree = treeOf(source);
+  const version = readKernelVersion(tree);
+  const header = readFileSync(join(tree, 'include/linux/mmu_notifier.h'), 'utf8');
+  const defines = header.includes('arch_invalidate_secondary_tlbs')
+    ? ['-DKSHIM_HAS_SECONDARY_TLBS']
+    : [];
+  const wasm = join(dir, 'mmu_notifier.wasm');
+  compileAndLink(tree, join(dir, 'obj'), cflagsOf(tree, version, defines), wasm);
+  let fiber: { fiberWasm: string; fiberBytes: number } | null = null;
+  if (fibers) {
+    const raw = join(dir, 'mmu_notifier.fiber.raw.wasm');
+    const out = join(dir, 'mmu_notifier.fiber.wasm');
+    const flags = cflagsOf(tree, version, [...defines, '-DKSHIM_FIBERS']);
+    compileAndLink(tree, join(dir, 'obj-fiber'), flags, raw);
+    const imports = ASYNCIFY_IMPORTS.map((name) => `env.${name}`).join(',');
+    run(
+      'wasm-opt',
+      ['-O2', '--asyncify', `--pass-arg=asyncify-imports@${imports}`, raw, '-o', out],
+      'wasm-opt --asyncify',
+    );
+    fiber = { fiberWasm: relative(KERNEL_CACHE, out), fiberBytes: statSync(out).size };
+  }
   return {
     series: source.series,
     version,
     wasm: relative(KERNEL_CACHE, wasm),
     bytes: statSync(wasm).size,
+    ...fiber,
     tarball: source.tarball,
     buildMs: Math.round(performance.now() - t0),
   };
@@ -155,6 +208,11 @@ export function buildModule(source: KernelSource): BuiltModule {
 export async function buildAll(only: readonly string[] = []): Promise<BuiltModule[]> {
   requireTool('clang', ['--version']);
   requireTool('wasm-ld', ['--version']);
+  if (!hasWasmOpt()) {
+    console.warn(
+      'kernel: wasm-opt (Binaryen) not found: no fiber builds (apt-get install binaryen)',
+    );
+  }
   const sources = findKernelSources().filter((s) => only.length === 0 || only.includes(s.series));
   if (sources.length === 0) {
     throw new KernelSourceError(
@@ -164,7 +222,8 @@ export async function buildAll(only: readonly string[] = []): Promise<BuiltModul
     );
   }
   await Promise.all(sources.map((s) => extractFiles(s, KERNEL_FILES, treeOf(s))));
-  const built = sources.map(buildModule);
+  const fibers = hasWasmOpt();
+  const built = sources.map((s) => buildModule(s, fibers));
   mkdirSync(KERNEL_CACHE, { recursive: true });
   const manifest = { format: 1, modules: built };
   writeFileSync(join(KERNEL_CACHE, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -175,8 +234,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   try {
     const t0 = performance.now();
     for (const m of await buildAll(process.argv.slice(2))) {
+      const fiber =
+        m.fiberWasm === undefined ? '' : `, fibers: ${m.fiberWasm} (${m.fiberBytes} bytes)`;
       console.log(
-        `kernel: ${m.version} -> .cache/kernel/${m.wasm} (${m.bytes} bytes, ${m.buildMs} ms)`,
+        `kernel: ${m.version} -> .cache/kernel/${m.wasm} (${m.bytes} bytes${fiber}, ${m.buildMs} ms)`,
       );
     }
     console.log(`kernel: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

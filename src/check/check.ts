@@ -84,6 +84,7 @@ export async function checkProbed(
     maxSteps: settings.maxSteps,
     seed: settings.seed,
     semantics: settings.semantics,
+    core: settings.core,
     trace: traced,
     fairness: settings.strategy === 'dfs' && settings.fairness && settings.reduction,
     probe,

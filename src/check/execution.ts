@@ -32,6 +32,7 @@ import {
 import { livelockAdvice } from './livelock.ts';
 import type { LockGraph } from './lockdep/graph.ts';
 import { LockValidator } from './lockdep/validator.ts';
+import type { CoreEngine } from './notifier-core.ts';
 import type { PointProbe, SchedulerHost, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { RunWorld, type Scenario } from './world.ts';
@@ -53,6 +54,8 @@ export interface RunSettings {
   readonly seed: number;
   /** `world.semantics`. */
   readonly semantics: Semantics;
+  /** The engine of `world.notifierCore()` (default `typescript`). */
+  readonly core?: CoreEngine;
   /** Record the event trace (off while searching, on for the reported run). */
   readonly trace: boolean;
   /** Record the fairness accesses (`FAIRNESS_OBJECT`) for a fair, reduced search. */
@@ -128,6 +131,7 @@ class Run implements SchedulerHost {
       settings.semantics,
       settings.seed,
       (kind, message) => this.report(contractFinding(kind, message)),
+      settings.core ?? 'typescript',
     );
   }
 

@@ -14,6 +14,7 @@ import {
   STEPS_MAX,
   TIME_LIMIT_DEFAULT_MS,
 } from './limits.ts';
+import { CORE_ENGINES, type CoreEngine } from './notifier-core.ts';
 import { decodeSchedule, type Schedule } from './schedule.ts';
 import { REDUCTION_WITH_BOUND } from './strategies/dfs.ts';
 import type { StrategyName } from './strategy.ts';
@@ -62,6 +63,12 @@ export interface CheckOptions {
    * `SEMANTICS` (`linux-6.12` follows 6.12.118, `linux-6.1` 6.1.192, `kernel` = `linux-6.12`).
    */
   readonly semantics?: Semantics;
+  /**
+   * The engine of `world.notifierCore()` (default `typescript`): the TypeScript core under
+   * `semantics`, or `real`, the compiled `mm/mmu_notifier.c` of the semantics' version
+   * (`linux-6.1`: 6.1.192; `linux-6.12`, `kernel`: 6.12.118; the fiber build of `npm run kernel`).
+   */
+  readonly core?: CoreEngine;
   /** Bug depth of PCT (default 3). */
   readonly pctDepth?: number;
   /** Minimize a finding before returning it (default true; not for replay). */
@@ -97,6 +104,8 @@ export interface Settings {
   readonly onProgress: ((progress: CheckProgress) => void) | undefined;
   /** The semantics every `world.addressSpace()` of the run defaults to. */
   readonly semantics: Semantics;
+  /** The engine of `world.notifierCore()`. */
+  readonly core: CoreEngine;
   /** PCT's bug depth `d`, in `[1, {@link PCT_DEPTH_MAX}]`. */
   readonly pctDepth: number;
   /** Minimize a finding before the traced replay; false for `replay` unless set. */
@@ -194,6 +203,7 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
     timeLimitMs,
     onProgress: options.onProgress,
     semantics: oneOf('semantics', options.semantics, SEMANTICS, 'current'),
+    core: oneOf('core', options.core, CORE_ENGINES, 'typescript'),
     pctDepth: integer('pctDepth', options.pctDepth, 1, PCT_DEPTH_MAX, PCT_DEPTH_DEFAULT),
     minimize: flag('minimize', options.minimize, strategy !== 'replay'),
     lockdep: flag('lockdep', options.lockdep, true),
@@ -216,6 +226,7 @@ export function describeSettings(
     maxSteps: settings.maxSteps,
     timeLimitMs: settings.timeLimitMs,
     semantics: settings.semantics,
+    core: settings.core,
     pctDepth: settings.pctDepth,
     minimize: settings.minimize,
     lockdep: settings.lockdep,

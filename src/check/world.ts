@@ -13,6 +13,12 @@ import { AddressSpace, type AddressSpaceOptions } from '../core/address-space.ts
 import type { Diagnostic, DiagnosticKind } from '../core/diagnostics.ts';
 import type { Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { FiberKernelCore } from '../kernel/fiber/fiber-core.ts';
+import { type KernelModule, loadFiberKernelModule } from '../kernel/module.ts';
+
+/** The fiber builds looked up so far, by the version asked (one manifest read per process). */
+const fiberModules = new Map<string, KernelModule>();
+
 import { mightSleep, type Scheduler, yieldNow } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
@@ -21,6 +27,12 @@ import { SpinLock } from '../sync/spinlock.ts';
 import { Srcu } from '../sync/srcu.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
 import type { ControlledScheduler } from './controlled-scheduler.ts';
+import {
+  type CoreEngine,
+  type NotifierCore,
+  realSeriesOf,
+  TypeScriptCore,
+} from './notifier-core.ts';
 import { SeededRandom } from './prng.ts';
 
 /** A scenario: a name and a `setup` that builds the state and spawns the tasks. */
@@ -76,6 +88,24 @@ export interface World {
    * diagnostic is a `contract` finding (and is passed on to `options.onDiagnostic`).
    */
   addressSpace(options?: WorldAddressSpaceOptions): AddressSpace;
+  /**
+   * The real `mm/mmu_notifier.c` of a Debian kernel (`6.1`, `6.12` or an exact version; the
+   * fiber build of `npm run kernel`) as one address space under this run's scheduler: every
+   * lock, wait, wake, SRCU section and callback of the C code is a scheduling point. Calls in
+   * `setup` run without parking. A WARN_ON or BUG_ON of the kernel is a `contract` finding.
+   * @throws KernelModuleMissingError naming `npm run kernel` when the fiber build is missing.
+   */
+  realCore(version: string, options?: { readonly name?: string }): FiberKernelCore;
+  /** The engine of {@link World.notifierCore} (the check option `core`, default `typescript`). */
+  readonly core: CoreEngine;
+  /**
+   * One address space on the run's engine (the check option `core`, CLI `--core`): the
+   * TypeScript core under `world.semantics`, or the real compiled code of that semantics'
+   * version (`world.realCore`). A scenario written on it runs unchanged on either.
+   * @throws InvalidArgumentError for `core: 'real'` with `current` or `legacy-2019`;
+   * KernelModuleMissingError when the real module is not built.
+   */
+  notifierCore(options?: { readonly name?: string }): NotifierCore;
   /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
   random(): number;
   /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
@@ -128,6 +158,7 @@ export type ContractSink = (kind: string, message: string) => void;
 /** The world of one run. */
 export class RunWorld implements World {
   readonly scheduler: ControlledScheduler;
+  readonly core: CoreEngine;
   readonly semantics: Semantics;
   /** Invariants registered so far. */
   readonly invariants: InvariantEntry[] = [];
@@ -142,7 +173,9 @@ export class RunWorld implements World {
     semantics: Semantics,
     seed: number,
     onContract: ContractSink,
+    core: CoreEngine = 'typescript',
   ) {
+    this.core = core;
     this.scheduler = scheduler;
     this.semantics = semantics;
     this.#random = new SeededRandom(seed);
@@ -214,6 +247,32 @@ export class RunWorld implements World {
         }
       },
     });
+  }
+
+  realCore(version: string, options: { readonly name?: string } = {}): FiberKernelCore {
+    const sink = this.#onContract;
+    const scheduler = this.scheduler;
+    let mod = fiberModules.get(version);
+    if (mod === undefined) {
+      mod = loadFiberKernelModule(version);
+      fiberModules.set(version, mod);
+    }
+    return new FiberKernelCore(mod, {
+      scheduler,
+      name: this.label('mm', options.name),
+      unscheduled: () => scheduler.current === null,
+      onDiagnostic: (d) =>
+        sink(
+          `kernel-${d.kind}`,
+          `${d.kind.toUpperCase()}_ON(${d.condition}) at ${d.file}:${d.line}`,
+        ),
+    });
+  }
+
+  notifierCore(options: { readonly name?: string } = {}): NotifierCore {
+    if (this.core === 'real') return this.realCore(realSeriesOf(this.semantics), options);
+    const as = this.addressSpace(options.name === undefined ? {} : { name: options.name });
+    return new TypeScriptCore(as, this.semantics);
   }
 
   random(): number {

@@ -17,6 +17,9 @@ export const EXIT_INTERNAL = 3;
 
 /** The `--semantics` values: every core semantics. */
 export const SEMANTICS = CORE_SEMANTICS;
+/** The `--core` values: the engines of `world.notifierCore()`. */
+export { CORE_ENGINES } from '../check/notifier-core.ts';
+
 /** The `--strategy` values of `check` (replay has its own command). */
 export const STRATEGIES = ['dfs', 'random', 'pct'] as const;
 
@@ -27,6 +30,8 @@ export const COUNT_MAX = 1_000_000_000;
 export interface CliCheckOptions {
   /** `--semantics`: the core every address space of the scenario runs. */
   readonly semantics?: (typeof SEMANTICS)[number];
+  /** `--core`: the engine of `world.notifierCore()` (`typescript` when unset). */
+  readonly core?: 'typescript' | 'real';
   /** `--strategy` (`check` only): how to explore; `dfs` when unset. */
   readonly strategy?: (typeof STRATEGIES)[number];
   /** `--seed`, parsed by {@link parseSeed}: the checker's `seed`. */
@@ -111,6 +116,7 @@ export function checkOptionsFrom(
     if (value !== undefined) out[key] = value;
   };
   set('semantics', cli.semantics);
+  set('core', cli.core);
   set('strategy', cli.strategy);
   set('seed', cli.seed);
   set('preemptionBound', cli.preemptionBound);

@@ -9,6 +9,7 @@ import { type CliIo, checkCommand, listCommand, replayCommand } from './commands
 import { initCommand } from './init.ts';
 import {
   type CliCheckOptions,
+  CORE_ENGINES,
   parseCount,
   parseDuration,
   parsePreemptionBound,
@@ -44,6 +45,11 @@ const semanticsOption = (): Option =>
     '--semantics <name>',
     'the core semantics to run under (linux-6.12: 6.12.118, linux-6.1: 6.1.192, kernel = linux-6.12)',
   ).choices(SEMANTICS);
+const coreOption = (): Option =>
+  new Option(
+    '--core <engine>',
+    "the engine of world.notifierCore(): typescript, or real (the compiled mm/mmu_notifier.c of --semantics' version)",
+  ).choices(CORE_ENGINES);
 const traceOption = (): Option =>
   new Option('--trace <file>', 'write a Chrome trace (Perfetto, chrome://tracing)');
 const ftraceOption = (): Option =>
@@ -63,6 +69,7 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
     .description('explore the interleavings of a scenario (a library name or a .ts file)')
     .argument('<scenario>', "a name from 'mmu-notifier list', or a path to a scenario file")
     .addOption(semanticsOption())
+    .addOption(coreOption())
     .addOption(new Option('--strategy <name>', 'how to explore').choices(STRATEGIES))
     .addOption(
       new Option('--seed <n>', 'seed of random and pct, and of world.random()').argParser(
@@ -116,6 +123,7 @@ function replayCommandSpec(io: CliIo, box: ExitBox): Command {
     .argument('<scenario>', "a name from 'mmu-notifier list', or a path to a scenario file")
     .argument('<schedule>', "a schedule string from a finding, like 'v1:0.1.1.0'")
     .addOption(semanticsOption())
+    .addOption(coreOption())
     .addOption(
       new Option('--max-steps <n>', 'steps per schedule').argParser(
         parser(parseCount('--max-steps')),

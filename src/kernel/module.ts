@@ -29,6 +29,8 @@ export interface KernelModuleInfo {
   readonly path: string;
   /** The module's size in bytes. */
   readonly bytes: number;
+  /** The asyncified fiber build's absolute path (built when Binaryen's wasm-opt is installed). */
+  readonly fiberPath?: string;
 }
 
 /** A loaded module: its info and the compiled `WebAssembly.Module`. */
@@ -53,6 +55,7 @@ interface ManifestEntry {
   readonly version: string;
   readonly wasm: string;
   readonly bytes: number;
+  readonly fiberWasm?: string;
 }
 
 /**
@@ -74,12 +77,54 @@ export function availableKernelModules(cacheDir: string = defaultCacheDir()): Ke
   const out: KernelModuleInfo[] = [];
   for (const m of manifest.modules ?? []) {
     const path = join(cacheDir, m.wasm);
-    if (existsSync(path)) out.push({ series: m.series, version: m.version, path, bytes: m.bytes });
+    if (!existsSync(path)) continue;
+    const fiber = m.fiberWasm === undefined ? undefined : join(cacheDir, m.fiberWasm);
+    out.push({
+      series: m.series,
+      version: m.version,
+      path,
+      bytes: m.bytes,
+      ...(fiber !== undefined && existsSync(fiber) ? { fiberPath: fiber } : {}),
+    });
   }
   return out;
 }
 
 const compiled = new Map<string, KernelModule>();
+
+function compile(info: KernelModuleInfo, path: string): KernelModule {
+  const cached = compiled.get(path);
+  if (cached !== undefined) return cached;
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(readFileSync(path));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new KernelModuleMissingError(
+      `${path} does not load (${why}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
+    );
+  }
+  const loaded = { ...info, module };
+  compiled.set(path, loaded);
+  return loaded;
+}
+
+/**
+ * The asyncified fiber build of `series` or `version`, compiled (for `FiberKernelCore`).
+ * @throws KernelModuleMissingError naming `npm run kernel` and Binaryen when it is not built.
+ */
+export function loadFiberKernelModule(seriesOrVersion: string, cacheDir?: string): KernelModule {
+  const infos = availableKernelModules(cacheDir);
+  const info = infos.find((m) => m.series === seriesOrVersion || m.version === seriesOrVersion);
+  if (info?.fiberPath === undefined) {
+    const have = infos.filter((m) => m.fiberPath !== undefined).map((m) => m.version);
+    throw new KernelModuleMissingError(
+      `no fiber build of the real kernel ${seriesOrVersion} (built: ${have.join(', ') || 'none'}); ` +
+        `run \`${KERNEL_BUILD_COMMAND}\` after \`${KERNEL_APT_COMMAND} binaryen\``,
+    );
+  }
+  return compile(info, info.fiberPath);
+}
 
 /**
  * The module of `series` (`6.1`, `6.12`) or of an exact `version` (`6.12.118`), compiled.
@@ -95,18 +140,5 @@ export function loadKernelModule(seriesOrVersion: string, cacheDir?: string): Ke
         `after \`${KERNEL_APT_COMMAND}\``,
     );
   }
-  const cached = compiled.get(info.path);
-  if (cached !== undefined) return cached;
-  let module: WebAssembly.Module;
-  try {
-    module = new WebAssembly.Module(readFileSync(info.path));
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new KernelModuleMissingError(
-      `${info.path} does not load (${why}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
-    );
-  }
-  const loaded = { ...info, module };
-  compiled.set(info.path, loaded);
-  return loaded;
+  return compile(info, info.path);
 }

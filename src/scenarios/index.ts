@@ -15,6 +15,7 @@ import { odpHistory } from './history-odp.ts';
 import { releaseHistory } from './history-release.ts';
 import { hmmSelftests } from './hmm-tests.ts';
 import { lockdepScenarios } from './lockdep.ts';
+import { realCoreScenarios } from './real-itree-unwind.ts';
 import { seed2019 } from './seed.ts';
 import { twoPassScenarios } from './two-pass-multi-gpu.ts';
 
@@ -36,7 +37,13 @@ export const scenarioLibrary: readonly ScenarioEntry[] = [
   ...twoPassScenarios,
 ];
 
-/** The entry named `name`, if any. */
+/** The entry named `name`, if any (the library's, then the real-core scenarios'). */
 export function findScenario(name: string): ScenarioEntry | undefined {
-  return scenarioLibrary.find((e) => e.scenario.name === name);
+  return (
+    scenarioLibrary.find((e) => e.scenario.name === name) ??
+    realCoreScenarios.find((e) => e.scenario.name === name)
+  );
 }
+
+export { realCoreRaceScenarios, realCoreRaces } from './real-core-races.ts';
+export { realCoreScenarios, realItreeUnwind } from './real-itree-unwind.ts';

@@ -15,7 +15,7 @@ export interface PairSpec {
   /** The race, then the fix, in one or two sentences. */
   readonly description: string;
   /** Builds one run; `buggy` switches the bug on. */
-  setup(world: World, buggy: boolean): void;
+  setup(world: World, buggy: boolean): void | Promise<void>;
   /** Options of the buggy variant (default: none). */
   readonly buggyDefaults?: Partial<CheckOptions>;
   /** Options of the fixed variant (default: none). */

@@ -75,6 +75,8 @@ export function replayCommandLine(
   const semantics = result.options['semantics'];
   const args = [...command, 'replay', scenarioArg, result.finding.schedule];
   if (typeof semantics === 'string') args.push('--semantics', semantics);
+  const core = result.options['core'];
+  if (core === 'real') args.push('--core', core);
   // A livelock is the step bound itself: the replay must stop at the same bound.
   const maxSteps = result.options['maxSteps'];
   if (result.finding.kind === 'livelock' && typeof maxSteps === 'number') {
@@ -116,7 +118,8 @@ export function formatSummary(
   command?: readonly string[],
 ): string {
   const semantics = result.options['semantics'];
-  const under = typeof semantics === 'string' ? ` (semantics ${semantics})` : '';
+  const real = result.options['core'] === 'real' ? ', core real' : '';
+  const under = typeof semantics === 'string' ? ` (semantics ${semantics}${real})` : '';
   const f = result.finding;
   if (f === undefined) {
     const bound = result.options['preemptionBound'];

@@ -14,8 +14,10 @@ import { summarize } from '../../bench/harness.ts';
 import { runIntervalTreeBench } from '../../bench/interval-tree.bench.ts';
 import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
 import { kernelDriver } from '../../bench/kernel-c/build.ts';
+import { runRealCoreBench } from '../../bench/real-core.bench.ts';
 import { table } from '../../bench/report.ts';
 import { verdicts } from '../../bench/verdicts.ts';
+import { availableKernelModules } from '../../src/kernel/module.ts';
 
 const TINY: Effort = { warmup: 0, samples: 1, sampleMinMs: 0 };
 const driver = kernelDriver();
@@ -84,6 +86,20 @@ describe('bench smoke', () => {
     assert.ok(judged.some((v) => v.met === 'n/a')); // no checker rows here
     assert.ok(judged.some((v) => v.target.startsWith('tree faster') && v.met !== 'n/a'));
   });
+
+  const fibers = availableKernelModules().some((m) => m.fiberPath !== undefined);
+  it(
+    'the real-core benchmark gives TypeScript and real rows with ratios, and the park cost',
+    fibers ? {} : { skip: 'no fiber build: apt-get install binaryen; npm run kernel' },
+    async () => {
+      const rows = await runRealCoreBench(TINY, 200);
+      assertWellFormed(rows);
+      assert.ok(rows.some((r) => r.subject.startsWith('real ') && r.baseline === 'typescript'));
+      assert.ok(rows.some((r) => r.subject === 'callback parks' && r.baseline === 'no park'));
+      assert.match(table(rows), /core-races bound 1/);
+      assert.match(chartSvg(rows, 'smoke'), /<\/svg>\n$/);
+    },
+  );
 
   it('summarize gives the median and the inter-quartile spread', () => {
     assert.deepEqual(summarize([4, 1, 3, 2, 5]), { median: 3, spreadPct: (100 * 2) / 3 });

@@ -71,3 +71,16 @@ void kfree(const void *p)
 	c->next = free_list[c->size];
 	free_list[c->size] = c;
 }
+
+/* Probes: the heap's high-water mark and the chunks on the free lists (memory tests). */
+__attribute__((export_name("dn_probe_heap_bytes"))) unsigned long dn_probe_heap_bytes(void)
+{
+	return brk_ptr ? (unsigned long)(brk_ptr - &__heap_base) : 0;
+}
+__attribute__((export_name("dn_probe_free_chunks"))) int dn_probe_free_chunks(void)
+{
+	int n = 0;
+	for (int i = 0; i <= CLASSES; i++)
+		for (struct chunk *c = free_list[i]; c; c = c->next) n++;
+	return n;
+}

@@ -117,15 +117,25 @@ void kshim_mmdrop_last(struct mm_struct *mm)
 }
 int kshim_mm_take_all_locks(struct mm_struct *mm)
 {
+#ifdef KSHIM_FIBERS
+	/* Fibers: the rmap locks are not modelled (a shim limit); a point, no wait. */
+	KSHIM_POINT(KP_MIGHT_SLEEP, mm, 0);
+#else
 	/* This thread is inside an invalidation: it holds a lock mm_take_all_locks needs. */
 	if (dn_open_ranges && dn_locks_exclude)
 		kshim_would_sleep(__FILE__, __LINE__, "mm_take_all_locks: this thread has an invalidation open");
+#endif
 	return 0;
 }
 void kshim_synchronize_srcu(struct srcu_struct *s, const char *file, int line)
 {
+#ifdef KSHIM_FIBERS
+	/* The host parks the point until every fiber reading s when it was reached has left. */
+	KSHIM_POINT(KP_SYNC_SRCU, s, 0);
+#else
 	if (s->readers)
 		kshim_would_sleep(file, line, "synchronize_srcu: inside an SRCU read section of this thread");
+#endif
 	/* The grace period ends now: callbacks queued before it run, oldest first. */
 	while (s->pending) {
 		struct rcu_head *h = s->pending, *prev = NULL;
@@ -376,3 +386,9 @@ DN_EXPORT(dn_probe_deferred) int dn_probe_deferred(void)
 DN_EXPORT(dn_probe_mm_count) int dn_probe_mm_count(void) { return atomic_read(&dn_mm.mm_count); }
 DN_EXPORT(dn_probe_srcu_readers) int dn_probe_srcu_readers(void) { return srcu.readers; }
 DN_EXPORT(dn_probe_non_block) int dn_probe_non_block(void) { return kshim_non_block; }
+DN_EXPORT(dn_probe_locks_held) int dn_probe_locks_held(void) { return kshim_locks_held; }
+
+#ifdef KSHIM_FIBERS
+/* ---- fiber memory: a C stack and an Asyncify buffer per fiber, pooled by the host ---- */
+DN_EXPORT(dn_fiber_alloc) void *dn_fiber_alloc(unsigned long bytes) { return kmalloc(bytes, GFP_KERNEL); }
+#endif

@@ -5,9 +5,11 @@
  * shims includes this one file; rbtree.h, rbtree_augmented.h, rbtree_types.h,
  * interval_tree.h, interval_tree_generic.h and mmu_notifier.h come from the kernel tarball.
  *
- * One thread: a lock is never contended, so spin_lock only counts; a wait whose condition
- * is false can never complete and is reported to the host as "would sleep" (the host's
- * import throws, unwinding the call). WARN_ON reports and continues; BUG_ON reports and
+ * One thread (the plain build): a lock is never contended, so spin_lock only counts; a wait
+ * whose condition is false can never complete and is reported to the host as "would sleep"
+ * (the host's import throws, unwinding the call). The fiber build (-DKSHIM_FIBERS, see
+ * below) makes every lock, wait, wake, SRCU section and non-block section a host point
+ * where the host may switch to another fiber. WARN_ON reports and continues; BUG_ON reports and
  * the host's import throws (the kernel would oops).
  */
 #ifndef KSHIM_H
@@ -168,14 +170,38 @@ static inline void hlist_del_init_rcu(struct hlist_node *n)
 #define rcu_dereference_raw(p) READ_ONCE(p)
 #define RCU_INIT_POINTER(p, v) ((p) = (v))
 
-/* ---- locks: counted, never contended (one thread) ---- */
-typedef struct { int held; } spinlock_t;
+/*
+ * ---- fibers (KSHIM_FIBERS, the asyncified build): every shim point calls the host ----
+ * One import, kshim_point(kind, obj, arg), listed in wasm-opt's asyncify-imports: the host
+ * may park the calling fiber there (src/kernel/fiber/, which reads the objects' words at
+ * the layouts below). The kinds are src/kernel/fiber/points.ts's POINT_KIND.
+ */
+#ifdef KSHIM_FIBERS
+#define KP_SPIN_LOCK 1
+#define KP_SPIN_UNLOCK 2
+#define KP_WAIT 3
+#define KP_WAKE 4
+#define KP_SRCU_LOCK 5
+#define KP_SRCU_UNLOCK 6
+#define KP_SYNC_SRCU 7
+#define KP_NON_BLOCK_START 8
+#define KP_NON_BLOCK_END 9
+#define KP_MIGHT_SLEEP 10
+KSHIM_IMPORT(kshim_point) int kshim_point(int kind, const void *obj, unsigned arg);
+#define KSHIM_POINT(kind, obj, arg) ((void)kshim_point((kind), (obj), (arg)))
+#else
+#define KSHIM_POINT(kind, obj, arg) ((void)0)
+#endif
+
+/* ---- locks: counted; contended only between fibers ---- */
+typedef struct { int held; } spinlock_t; /* the host reads held at offset 0 */
 struct rw_semaphore { int writers; int readers; };
 struct lockdep_map { const char *name; };
 extern int kshim_locks_held;
 #define spin_lock_init(l) ((l)->held = 0)
-#define spin_lock(l) do { if ((l)->held) kshim_would_sleep(__FILE__, __LINE__, "spin_lock: held by this thread"); (l)->held = 1; kshim_locks_held++; } while (0)
-#define spin_unlock(l) do { (l)->held = 0; kshim_locks_held--; } while (0)
+/* A fiber host parks the point until held is 0 (its ready predicate), so it is free here. */
+#define spin_lock(l) do { KSHIM_POINT(KP_SPIN_LOCK, (l), 0); if ((l)->held) kshim_would_sleep(__FILE__, __LINE__, "spin_lock: held by this thread"); (l)->held = 1; kshim_locks_held++; } while (0)
+#define spin_unlock(l) do { (l)->held = 0; kshim_locks_held--; KSHIM_POINT(KP_SPIN_UNLOCK, (l), 0); } while (0)
 #define lockdep_assert_held(l) do { } while (0)
 #define lockdep_is_held(l) 1
 #define lock_map_acquire(m) do { } while (0)
@@ -185,22 +211,36 @@ extern int kshim_locks_held;
 
 /* ---- scheduling: might_sleep, non_block_start/end ---- */
 extern int kshim_non_block;
-#define might_sleep() do { } while (0)
-#define non_block_start() (kshim_non_block++)
-#define non_block_end() (kshim_non_block--)
+#define might_sleep() do { KSHIM_POINT(KP_MIGHT_SLEEP, NULL, 0); } while (0)
+#define non_block_start() (KSHIM_POINT(KP_NON_BLOCK_START, NULL, 0), kshim_non_block++)
+#define non_block_end() (kshim_non_block--, KSHIM_POINT(KP_NON_BLOCK_END, NULL, 0))
 
 /* ---- wait queues: one thread, so a false condition can never turn true ---- */
-typedef struct { int sleepers; unsigned wakeups; } wait_queue_head_t;
+typedef struct { int sleepers; unsigned wakeups; } wait_queue_head_t; /* wakeups at offset 4 */
 #define init_waitqueue_head(q) ((q)->sleepers = 0, (q)->wakeups = 0)
+#ifdef KSHIM_FIBERS
+/* The host parks KP_WAIT until wakeups moves past arg (the generation read before cond). */
+#define wake_up_all(q) ((q)->wakeups++, KSHIM_POINT(KP_WAKE, (q), 0))
+#define wait_event(q, cond) \
+	do { \
+		KSHIM_POINT(KP_MIGHT_SLEEP, &(q), 0); \
+		for (;;) { \
+			unsigned __g = READ_ONCE((q).wakeups); \
+			if (cond) break; \
+			KSHIM_POINT(KP_WAIT, &(q), __g); \
+		} \
+	} while (0)
+#else
 #define wake_up_all(q) ((q)->wakeups++)
 #define wait_event(q, cond) \
 	do { if (!(cond)) kshim_would_sleep(__FILE__, __LINE__, "wait_event(" #q ", " #cond ")"); } while (0)
+#endif
 
 /* ---- SRCU: read sections counted; call_srcu runs at the next grace period ---- */
 struct srcu_struct { int readers; struct rcu_head *pending; };
 #define DEFINE_STATIC_SRCU(name) static struct srcu_struct name
-#define srcu_read_lock(s) ((s)->readers++, 0)
-#define srcu_read_unlock(s, idx) ((void)(idx), (s)->readers--)
+#define srcu_read_lock(s) (KSHIM_POINT(KP_SRCU_LOCK, (s), 0), (s)->readers++, 0)
+#define srcu_read_unlock(s, idx) ((void)(idx), (s)->readers--, KSHIM_POINT(KP_SRCU_UNLOCK, (s), 0))
 #define srcu_read_lock_held(s) ((s)->readers > 0)
 void kshim_synchronize_srcu(struct srcu_struct *s, const char *file, int line);
 #define synchronize_srcu(s) kshim_synchronize_srcu((s), __FILE__, __LINE__)

@@ -1,0 +1,224 @@
+/**
+ * The shim's points as scheduling points: what each `kshim_point(kind, obj, arg)` of the
+ * fiber build (kshim.h's KP_*) is to a {@link Scheduler}, and when the calling fiber parks.
+ *
+ * Protocol
+ * --------
+ * | kind              | scheduler op (object)                  | parks until (ready)                         | then              |
+ * |-------------------|----------------------------------------|---------------------------------------------|-------------------|
+ * | `spin_lock`       | `point` spin.lock (the lock)           | the lock word is 0                          | nonBlockStart     |
+ * | `spin_unlock`     | nonBlockEnd, kick, `point` spin.unlock | --                                          |                   |
+ * | `wait_event`      | `point` wq.wait, read (the queue)      | the queue's wakeups moved past `arg`         | (C re-checks cond) |
+ * | `wake_up_all`     | kick, `point` wq.wake, write           | --                                          |                   |
+ * | `srcu_read_lock`  | `point` srcu.read_lock, read (domain)  | --                                          | fiber is a reader |
+ * | `srcu_read_unlock`| kick, `point` srcu.read_unlock, read   | --                                          |                   |
+ * | `synchronize_srcu`| `point` srcu.synchronize, write        | every fiber reading when it was reached left | |
+ * | `non_block_start` | `point` non_block_start; then nonBlockStart | --                                     |                   |
+ * | `non_block_end`   | nonBlockEnd, `point` non_block_end     | --                                          |                   |
+ * | `might_sleep`     | `point` might_sleep (the object or 0)  | --                                          |                   |
+ *
+ * Reduction: the shim cannot say which words of the module's memory a stretch of C code
+ * between two points reads or writes, so every entry into C (a call's start, each resume)
+ * also records a *write* of one object standing for the module's whole memory. Every two
+ * steps that run C code of one instance therefore conflict (no reduction among them; sound);
+ * steps that run only TypeScript reduce as before. The per-point objects are for traces and
+ * the deadlock report.
+ *
+ * An uncontrolled scheduler (the event loop) is asked only when a point cannot continue
+ * (`ready()` false): a ready point continues with no park and no unwind. So is a controlled
+ * one while no task runs (`unscheduled()`: a checker run's setup and finally), where a
+ * point that cannot continue is a KernelWouldSleepError.
+ */
+
+import { InternalError, KernelWouldSleepError } from '../../errors.ts';
+import type { Op, Scheduler } from '../../sched/scheduler.ts';
+import type { Fiber } from './fibers.ts';
+
+/** kshim.h's KP_* by number. */
+export const POINT_KIND = {
+  1: 'spin_lock',
+  2: 'spin_unlock',
+  3: 'wait_event',
+  4: 'wake_up_all',
+  5: 'srcu_read_lock',
+  6: 'srcu_read_unlock',
+  7: 'synchronize_srcu',
+  8: 'non_block_start',
+  9: 'non_block_end',
+  10: 'might_sleep',
+} as const;
+
+/** A shim point's name. */
+export type PointKind = (typeof POINT_KIND)[keyof typeof POINT_KIND];
+
+/** Per-fiber SRCU state: sections open and sections left, by domain address. */
+interface SrcuReader {
+  readonly open: Map<number, number>;
+  readonly left: Map<number, number>;
+}
+
+/** The scheduler side of one instance's points. Internal to `src/kernel/fiber`. */
+export class PointHost {
+  readonly #sched: Scheduler;
+  readonly #memory: () => WebAssembly.Memory;
+  readonly #name: string;
+  readonly #objects = new Map<string, number>();
+  readonly #readers = new Map<Fiber, SrcuReader>();
+  readonly #ops = new Map<number, Op>();
+  /** The object standing for the module's whole memory. */
+  readonly memOp: Op;
+  /** Points seen, by kind (for tests and the bench). */
+  readonly counts = new Map<PointKind, number>();
+
+  readonly #unscheduled: () => boolean;
+
+  constructor(
+    sched: Scheduler,
+    memory: () => WebAssembly.Memory,
+    name: string,
+    unscheduled: () => boolean = () => false,
+  ) {
+    this.#sched = sched;
+    this.#unscheduled = unscheduled;
+    this.#memory = memory;
+    this.#name = name;
+    this.memOp = {
+      kind: 'kernel.run',
+      obj: this.objectOf('kernel-memory', 0),
+      write: true,
+      name: `${name}.kernel-memory`,
+    };
+  }
+
+  /** The scheduler object of a C object (by what it is and its address). */
+  objectOf(what: string, ptr: number): number {
+    const key = `${what}@${ptr}`;
+    let id = this.#objects.get(key);
+    if (id === undefined) {
+      id = this.#sched.objectId(`${this.#name}.${what}`);
+      this.#objects.set(key, id);
+    }
+    return id;
+  }
+
+  #word(ptr: number): number {
+    return new Int32Array(this.#memory().buffer)[ptr >> 2]!;
+  }
+
+  /** C code is about to run on behalf of the current task (a call's start). */
+  entered(): void {
+    if (this.#sched.controlled) this.#sched.access(this.memOp);
+  }
+
+  /** A fiber ended: its SRCU bookkeeping goes. */
+  fiberEnded(fiber: Fiber): void {
+    this.#readers.delete(fiber);
+  }
+
+  #reader(fiber: Fiber): SrcuReader {
+    let r = this.#readers.get(fiber);
+    if (r === undefined) this.#readers.set(fiber, (r = { open: new Map(), left: new Map() }));
+    return r;
+  }
+
+  /** True when points do not go to the scheduler (uncontrolled, or no task runs). */
+  direct(): boolean {
+    return !this.#sched.controlled || this.#unscheduled();
+  }
+
+  /**
+   * Parks at `op` until `ready` (controlled: always asks); then C runs again. With no task
+   * running (a checker run's setup or finally) a ready point continues and a wait that
+   * cannot is a KernelWouldSleepError.
+   */
+  #park(op: Op, ready?: () => boolean): void | Promise<void> {
+    const s = this.#sched;
+    if (this.direct() && (ready === undefined || ready())) return;
+    if (s.controlled && this.#unscheduled()) {
+      const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
+      throw new KernelWouldSleepError(
+        `${op.kind} on ${op.name ?? op.obj} would sleep with no task running (setup or finally)`,
+        where,
+      );
+    }
+    return s.point(op, ready).then(() => this.entered());
+  }
+
+  /** One `kshim_point` of `fiber`. */
+  point(fiber: Fiber, kindNo: number, ptr: number, arg: number): void | Promise<void> {
+    const kind = POINT_KIND[kindNo as keyof typeof POINT_KIND];
+    if (kind === undefined) throw new InternalError(`kshim_point of unknown kind ${kindNo}`);
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+    const s = this.#sched;
+    // One op object per (kind, address), built on first use: a point allocates nothing.
+    const op = (k: string, what: string, write: boolean): Op => {
+      const key = kindNo * 0x1_0000_0000 + ptr;
+      let o = this.#ops.get(key);
+      if (o === undefined) {
+        o = { kind: k, obj: this.objectOf(what, ptr), write, name: `${this.#name}.${what}` };
+        this.#ops.set(key, o);
+      }
+      return o;
+    };
+    switch (kind) {
+      case 'spin_lock': {
+        const p = this.#park(
+          op('spin.lock', 'subscriptions.lock', true),
+          () => this.#word(ptr) === 0,
+        );
+        if (p === undefined) return s.nonBlockStart();
+        return p.then(() => s.nonBlockStart());
+      }
+      case 'spin_unlock': {
+        s.nonBlockEnd();
+        const o = op('spin.unlock', 'subscriptions.lock', true);
+        s.kick(o.obj);
+        return this.#park(o);
+      }
+      case 'wait_event':
+        return this.#park(
+          op('wq.wait', 'subscriptions.wq', false),
+          () => this.#word(ptr + 4) !== arg,
+        );
+      case 'wake_up_all': {
+        const o = op('wq.wake', 'subscriptions.wq', true);
+        s.kick(o.obj);
+        return this.#park(o);
+      }
+      case 'srcu_read_lock': {
+        const r = this.#reader(fiber);
+        r.open.set(ptr, (r.open.get(ptr) ?? 0) + 1);
+        return this.#park(op('srcu.read_lock', 'srcu', false));
+      }
+      case 'srcu_read_unlock': {
+        const r = this.#reader(fiber);
+        r.open.set(ptr, (r.open.get(ptr) ?? 1) - 1);
+        r.left.set(ptr, (r.left.get(ptr) ?? 0) + 1);
+        const o = op('srcu.read_unlock', 'srcu', false);
+        s.kick(o.obj);
+        return this.#park(o);
+      }
+      case 'synchronize_srcu':
+        return this.#park(op('srcu.synchronize', 'srcu', true), this.#gracePeriod(ptr));
+      case 'non_block_start': {
+        const p = this.#park(op('non_block_start', 'non-block', false));
+        if (p === undefined) return s.nonBlockStart();
+        return p.then(() => s.nonBlockStart());
+      }
+      case 'non_block_end':
+        s.nonBlockEnd();
+        return this.#park(op('non_block_end', 'non-block', false));
+      case 'might_sleep':
+        return this.#park(op('might_sleep', ptr === 0 ? 'task' : 'object', false));
+    }
+  }
+
+  /** The ready predicate of a grace period begun now: every current reader of `ptr` left. */
+  #gracePeriod(ptr: number): () => boolean {
+    const waitFor: [SrcuReader, number][] = [];
+    for (const r of this.#readers.values()) {
+      if ((r.open.get(ptr) ?? 0) > 0) waitFor.push([r, r.left.get(ptr) ?? 0]);
+    }
+    return () => waitFor.every(([r, left]) => (r.left.get(ptr) ?? 0) > left);
+  }
+}
