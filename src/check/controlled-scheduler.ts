@@ -10,6 +10,10 @@
  * |-----------|--------------------------------------------------------------|------------------------------|
  * | `parked`  | waits at `op` (`spawn` at first); enabled iff `ready()` holds | {@link ControlledScheduler.resume} |
  * | `running` | it is `current`; its accesses go to the open step             | `point()` (parks) or its end |
+ *
+ * An access made while no task runs is an observer's: inside {@link ControlledScheduler.observe}
+ * (the invariants after a step) its reads mark their objects *observed* in the log; elsewhere
+ * (setup, `finally`, a monitor's trace) it is not recorded.
  * | `done`    | its function returned or threw                                | never                        |
  *
  * A *step* opens when the host resumes a parked task and closes when that task parks again
@@ -60,6 +64,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   #current: TaskRecord | null = null;
   #resuming: TaskRecord | null = null;
   #depth = 0;
+  #observing = false;
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
@@ -159,7 +164,8 @@ export class ControlledScheduler implements Scheduler, Watched {
     if (!this.#live) return;
     if (this.#resuming !== null) throw this.#noTask(op);
     if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
-    if (this.#trace !== null) {
+    else if (this.#observing && !op.write) this.#log.observe(op.obj);
+    if (this.#trace !== null && op.quiet !== true) {
       this.#record(
         this.#current?.name ?? 'main',
         op.kind,
@@ -171,6 +177,19 @@ export class ControlledScheduler implements Scheduler, Watched {
   }
 
   kick(_obj: number, _max?: number): void {}
+
+  /**
+   * Runs `fn` (an invariant, between steps) recording the objects it reads as *observed*:
+   * for the reduction, writes to them are visible and never commute (`execution-log.ts`).
+   */
+  observe<T>(fn: () => T): T {
+    this.#observing = true;
+    try {
+      return fn();
+    } finally {
+      this.#observing = false;
+    }
+  }
 
   annotate(note: TraceNote): void {
     if (this.#trace === null || !this.#live) return;

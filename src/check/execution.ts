@@ -182,6 +182,12 @@ class Run implements SchedulerHost {
       parked++;
       if (task.ready === null || this.#ready(task)) enabled |= 1 << task.index;
     }
+    if (enabled !== 0 && parked > 1) {
+      for (const task of tasks) {
+        if (task.status === 'parked' && (enabled & (1 << task.index)) === 0)
+          this.#log.addBlocked(task.index, task.op.obj, task.op.write);
+      }
+    }
     if (this.#finding !== null) {
       this.#end('finding');
       return;
@@ -226,7 +232,7 @@ class Run implements SchedulerHost {
     for (const { name, predicate } of this.#world.invariants) {
       let holds: boolean;
       try {
-        holds = predicate();
+        holds = this.#scheduler.observe(predicate);
       } catch (error) {
         this.report(invariantFinding(name, error));
         return;
@@ -279,10 +285,11 @@ class Run implements SchedulerHost {
 
   /** The pending ops (for DPOR) and the finding's trace note. */
   #record(): void {
+    const finding = this.#finding;
+    if (finding !== null && finding.kind !== 'deadlock') this.#log.markCut();
     for (const task of this.#scheduler.tasks) {
       if (task.status === 'parked') this.#log.addPending(task.index, task.op.obj, task.op.write);
     }
-    const finding = this.#finding;
     if (finding !== null && this.#trace !== null) {
       const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;
       this.#trace.push({

@@ -23,7 +23,8 @@
  *
  * The subscriptions spinlock is not an object: its critical sections are synchronous, so
  * they cannot interleave. When the scheduler is controlled each one records an access
- * (`mn.lock` on {@link CoreState.lockOp}) so that reduction stays sound.
+ * (`mn.lock` on {@link CoreState.lockOp}) so that reduction stays sound; a getter of
+ * `AddressSpace` and a wait condition record a read of the same object ({@link CoreState.read}).
  */
 
 import type { Op, Scheduler } from '../sched/scheduler.ts';
@@ -62,6 +63,10 @@ export class CoreState {
   readonly inFlight = new InFlightTable();
   /** The access recorded for each critical section of the subscriptions lock. */
   readonly lockOp: Op;
+  /** The read recorded by a getter or a wait condition that reads this state unlocked. */
+  readonly readOp: Op;
+  /** The recorded read and write of {@link CoreState.released} (its own object). */
+  readonly releasedOps: { readonly read: Op; readonly write: Op };
   /** Subscriptions whose last put ran, to be freed after the next grace period. */
   readonly pendingFree: unknown[] = [];
   /** `exit_mmap` ran: no new subscription or invalidation. */
@@ -80,12 +85,24 @@ export class CoreState {
     this.srcu = new Srcu({ scheduler: sched, name: `${name}.srcu` });
     const lockId = sched.objectId(`${name}.lock`);
     this.lockOp = { kind: 'mn.lock', obj: lockId, write: true, name: `${name}.lock` };
+    this.readOp = { kind: 'mn.read', obj: lockId, write: false, name: `${name}.lock`, quiet: true };
+    const releasedId = sched.objectId(`${name}.released`);
+    const released = { obj: releasedId, name: `${name}.released`, quiet: true };
+    this.releasedOps = {
+      read: { kind: 'mn.released', write: false, ...released },
+      write: { kind: 'mn.release', write: true, ...released },
+    };
     this.itree = new IntervalState(this);
   }
 
   /** `spin_lock(&subscriptions->lock)`: records the access for the checker. */
   lock(): void {
     if (this.traced) this.sched.access(this.lockOp);
+  }
+
+  /** A plain read of this state (a getter, a wait condition): recorded for the checker. */
+  read(): void {
+    if (this.traced) this.sched.access(this.readOp);
   }
 
   /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */

@@ -127,7 +127,7 @@ export class IntervalState {
         if (core.traced) core.note('seq', core.name, String(this.seq));
         sub.node = this.tree.insert(sub.start, sub.last, sub);
       }
-      sub.seq = this.seq;
+      sub.writeSeq(this.seq);
     } else {
       if (this.isInvalidating()) {
         // `WARN_ON(mn_itree_is_invalidating(subscriptions))`: only after a `kernel` underflow.
@@ -135,7 +135,7 @@ export class IntervalState {
         const what = 'WARN_ON in __mmu_interval_notifier_insert: no range active, seq odd';
         core.report('active-underflow', what, sub.name);
       }
-      sub.seq = this.seq - 1;
+      sub.writeSeq(this.seq - 1);
       sub.node = this.tree.insert(sub.start, sub.last, sub);
     }
   }
@@ -172,6 +172,12 @@ export class IntervalState {
     return this.seq !== seq;
   }
 
+  /** The address space's seq is no longer `seq`: a recorded read (a wait condition). */
+  #seqMoved(seq: number): boolean {
+    this.#core.read();
+    return this.seq !== seq;
+  }
+
   /**
    * `mmu_interval_read_begin`: reads the interval's seq under the lock; if it equals the
    * address space's odd seq, the interval is being invalidated: sleep until the seq moves.
@@ -181,7 +187,7 @@ export class IntervalState {
     this.#core.lock();
     const seq = sub.seq;
     const isInvalidating = seq === this.seq;
-    if (isInvalidating) await this.wq.wait(() => this.seq !== seq);
+    if (isInvalidating) await this.wq.wait(() => this.#seqMoved(seq));
     return seq;
   }
 }

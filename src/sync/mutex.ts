@@ -26,6 +26,7 @@ export class Mutex {
   readonly #lockOp: Op;
   readonly #tryOp: Op;
   readonly #unlockOp: Op;
+  readonly #peekOp: Op;
   #held = false;
   readonly #free = (): boolean => !this.#held;
 
@@ -37,10 +38,18 @@ export class Mutex {
     this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
     this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
+    this.#peekOp = {
+      kind: 'mutex.is_locked',
+      obj: this.id,
+      write: false,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** True while held. Reading it is not a scheduling point. */
+  /** True while held. Reading it is not a scheduling point (it is recorded as a read). */
   get isLocked(): boolean {
+    this.#sched.access(this.#peekOp);
     return this.#held;
   }
 

@@ -18,7 +18,7 @@ export class RwSemaphore {
   readonly name: string;
   readonly #sched: Scheduler;
   readonly #ops: Readonly<
-    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>
+    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite' | 'peek' | 'count', Op>
   >;
   #readers = 0;
   #writer = false;
@@ -43,16 +43,34 @@ export class RwSemaphore {
       tryWrite: op('rwsem.down_write_trylock', true),
       upRead: op('rwsem.up_read', true),
       upWrite: op('rwsem.up_write', true),
+      peek: { ...op('rwsem.is_write_locked', false), quiet: true },
+      count: { ...op('rwsem.readers', true), quiet: true },
     };
   }
 
-  /** Readers holding it now. */
+  /**
+   * Readers holding it now. Recorded as a *write*: `down_read` changes the count but is
+   * recorded as a read (readers commute), so reading the count must not commute with it.
+   */
   get readers(): number {
+    this.#sched.access(this.#ops.count);
     return this.#readers;
   }
 
-  /** True while write-held. */
+  /**
+   * `rwsem_is_locked()`: true while read- or write-held (a lockdep-style check). Recorded as a
+   * read when true (a `down_read` by another task cannot make it false; only ops recorded as
+   * writes can) and as a write when false (a `down_read` would make it true).
+   */
+  get isLocked(): boolean {
+    const locked = this.#writer || this.#readers > 0;
+    this.#sched.access(locked ? this.#ops.peek : this.#ops.count);
+    return locked;
+  }
+
+  /** True while write-held (recorded as a read). */
   get isWriteLocked(): boolean {
+    this.#sched.access(this.#ops.peek);
     return this.#writer;
   }
 

@@ -35,6 +35,7 @@ export class SpinLock {
   readonly #sched: Scheduler;
   readonly #lockOp: Op;
   readonly #unlockOp: Op;
+  readonly #peekOp: Op;
   #held = false;
   #heldAcrossAwait = false;
   #checkPending = false;
@@ -50,10 +51,18 @@ export class SpinLock {
     this.id = this.#sched.objectId(this.name);
     this.#lockOp = { kind: 'spin.lock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'spin.unlock', obj: this.id, write: true, name: this.name };
+    this.#peekOp = {
+      kind: 'spin.is_locked',
+      obj: this.id,
+      write: false,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** True while held. */
+  /** True while held (recorded as a read). */
   get isLocked(): boolean {
+    this.#sched.access(this.#peekOp);
     return this.#held;
   }
 
