@@ -28,10 +28,14 @@ export interface Explored {
 export const PLAIN_SCHEDULES_MAX = 200_000;
 
 /** Explores `program` exhaustively, with or without the reduction. */
-export async function explore(program: Program, reduction: boolean): Promise<Explored> {
+export async function explore(
+  program: Program,
+  reduction: boolean,
+  maxSchedules: number = PLAIN_SCHEDULES_MAX,
+): Promise<Explored> {
   const seen = new Set<string>();
   const { scenario, describe } = toScenario(program, (outcome) => seen.add(outcome));
-  return exploreScenario(scenario, reduction, seen, describe);
+  return exploreScenario(scenario, reduction, seen, describe, maxSchedules);
 }
 
 /** Explores `scenario`, adding each run's outcome to `seen` (see the module comment). */
@@ -40,12 +44,13 @@ export async function exploreScenario(
   reduction: boolean,
   seen: Set<string>,
   describe: () => string,
+  maxSchedules: number = PLAIN_SCHEDULES_MAX,
 ): Promise<Explored> {
   const strategy = new DfsStrategy({ reduction, preemptionBound: undefined });
   const counters = startCounters();
   const run = { maxSteps: 200, seed: 0, semantics: 'current', trace: false } as const;
   await search(scenario, strategy, new ExecutionLog(), run, counters, {
-    maxSchedules: PLAIN_SCHEDULES_MAX,
+    maxSchedules,
     timeLimitMs: 600_000,
     onProgress: undefined,
     onFinding: (found) => {

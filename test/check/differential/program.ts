@@ -10,7 +10,8 @@
  * branches, wait-queue waits on a cell's `.value` and wakes (placed anywhere: a waker may
  * forget to wake or wake before it stores), yields, `if` on the last loaded value, rwsem
  * read/write sections, SRCU read sections and `synchronize`, and an optional invariant over
- * two cells' `.value`. At most {@link POINTS_MAX} scheduling points (spawns included).
+ * two cells' `.value`. At most {@link POINTS_MAX} scheduling points (spawns included), or
+ * the bound given.
  */
 
 import { SeededRandom } from '../../../src/check/prng.ts';
@@ -22,7 +23,7 @@ import type { SpinLock } from '../../../src/sync/spinlock.ts';
 import type { Srcu } from '../../../src/sync/srcu.ts';
 import type { WaitQueue } from '../../../src/sync/wait-queue.ts';
 
-/** Scheduling points per program, spawns included. */
+/** Scheduling points per program, spawns included (the default bound of {@link generate}). */
 export const POINTS_MAX = 12;
 
 /** One statement; `c` picks a cell, `m` a mutex, `k` a small constant. */
@@ -101,12 +102,12 @@ export function points(list: readonly Stmt[]): number {
   return n;
 }
 
-/** Generates program `seed` (deterministic). */
-export function generate(seed: number): Program {
+/** Generates program `seed` with at most `pointsMax` scheduling points (deterministic). */
+export function generate(seed: number, pointsMax: number = POINTS_MAX): Program {
   const r = new SeededRandom(seed);
   const cells = 1 + r.below(3);
   const taskCount = 2 + r.below(3);
-  let budget = POINTS_MAX - taskCount;
+  let budget = pointsMax - taskCount;
   const tasks: Stmt[][] = [];
   for (let t = 0; t < taskCount; t++) tasks.push([]);
   // Round-robin so that every task gets statements before the budget runs out.
