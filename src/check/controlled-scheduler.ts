@@ -64,7 +64,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   #current: TaskRecord | null = null;
   #resuming: TaskRecord | null = null;
   #depth = 0;
-  #observing = false;
+  #observing = 0;
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
@@ -88,6 +88,10 @@ export class ControlledScheduler implements Scheduler, Watched {
   /** The running task, or null between steps, in setup and in `finally`. */
   get current(): TaskRecord | null {
     return this.#current;
+  }
+
+  currentTask(): number {
+    return this.#current?.index ?? -1;
   }
 
   /** False once the run ended. */
@@ -164,7 +168,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     if (!this.#live) return;
     if (this.#resuming !== null) throw this.#noTask(op);
     if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
-    else if (this.#observing && !op.write) this.#log.observe(op.obj);
+    else if (this.#observing > 0 && !op.write) this.#log.observe(op.obj, this.#observing - 1);
     if (this.#trace !== null && op.quiet !== true) {
       this.#record(
         this.#current?.name ?? 'main',
@@ -179,15 +183,16 @@ export class ControlledScheduler implements Scheduler, Watched {
   kick(_obj: number, _max?: number): void {}
 
   /**
-   * Runs `fn` (an invariant, between steps) recording the objects it reads as *observed*:
-   * for the reduction, writes to them are visible and never commute (`execution-log.ts`).
+   * Runs `fn` (invariant number `index`, between steps) recording the objects it reads as
+   * *observed* by it: for the reduction, writes to them are visible and never commute with
+   * each other (`execution-log.ts`).
    */
-  observe<T>(fn: () => T): T {
-    this.#observing = true;
+  observe<T>(fn: () => T, index: number): T {
+    this.#observing = index + 1;
     try {
       return fn();
     } finally {
-      this.#observing = false;
+      this.#observing = 0;
     }
   }
 

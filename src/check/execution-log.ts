@@ -8,8 +8,8 @@
  *
  * An access is encoded as `obj * 2 + (write ? 1 : 0)`; object 0 touches nothing shared and
  * is not recorded. Two steps are *dependent* when they touch one object and one of them
- * writes it, or when both write *observed* objects (objects an invariant read: such writes
- * are visible, and their order decides what the invariants see). That is DPOR's
+ * writes it, or when both write objects *observed* by one invariant (objects it read: such
+ * writes are visible, and their order decides what that invariant sees). That is DPOR's
  * independence relation, used for races and sleep sets. The observed set outlives a run:
  * it only grows during one search.
  */
@@ -47,8 +47,11 @@ export interface ExecutionLogView {
   blockedTask(index: number): number;
   /** The encoded access of blocked op `index`. */
   blockedAccess(index: number): number;
-  /** True when `code` writes an object an invariant reads (a visible write). */
-  visibleWrite(code: number): boolean;
+  /**
+   * When `code` writes an object an invariant reads (a visible write): the mask of those
+   * invariants (bit `min(k, 30)` for invariant `k`); 0 otherwise.
+   */
+  visibleWrite(code: number): number;
   /**
    * True when the run was cut before it was maximal (a finding other than a deadlock): the
    * next step of a task still parked is unknown beyond its op.
@@ -72,7 +75,7 @@ export class ExecutionLog implements ExecutionLogView {
   readonly #blockedTasks: number[] = [];
   readonly #blockedAccesses: number[] = [];
   #blockedCount = 0;
-  #observed = new Uint8Array(64);
+  #observed = new Int32Array(64);
   #yielded = false;
   #cut = false;
 
@@ -103,20 +106,20 @@ export class ExecutionLog implements ExecutionLogView {
     this.#blockedFrom[1] = 0;
   }
 
-  /** An invariant read `obj` (between steps): from now on writes to it are visible. */
-  observe(obj: number): void {
+  /** Invariant `invariant` read `obj` (between steps): from now on writes to it are visible. */
+  observe(obj: number, invariant: number): void {
     assertInternal(obj >= 0 && obj <= OBJECTS_MAX, `observed object ${obj}`);
     if (obj === 0) return;
     if (obj >= this.#observed.length) {
-      const grown = new Uint8Array(Math.max(obj + 1, this.#observed.length * 2));
+      const grown = new Int32Array(Math.max(obj + 1, this.#observed.length * 2));
       grown.set(this.#observed);
       this.#observed = grown;
     }
-    this.#observed[obj] = 1;
+    this.#observed[obj]! |= 1 << Math.min(invariant, 30);
   }
 
-  visibleWrite(code: number): boolean {
-    return (code & 1) === 1 && this.#observed[code >> 1] === 1;
+  visibleWrite(code: number): number {
+    return (code & 1) === 1 ? (this.#observed[code >> 1] ?? 0) : 0;
   }
 
   /** Before the next step: `task` is parked and not enabled, waiting at an op on `obj`. */
@@ -236,21 +239,21 @@ export class ExecutionLog implements ExecutionLogView {
 
 /**
  * True when two encoded access lists are dependent (see the module comment): they touch one
- * object and one of them writes it, or both write objects `log` says are observed.
+ * object and one of them writes it, or both write objects `log` says one invariant observes.
  */
 export function dependent(
   a: readonly number[],
   b: readonly number[],
   log: ExecutionLogView,
 ): boolean {
-  let visibleA = false;
+  let visibleA = 0;
   for (const x of a) {
-    if (log.visibleWrite(x)) visibleA = true;
+    visibleA |= log.visibleWrite(x);
     for (const y of b) {
       if (x >> 1 === y >> 1 && ((x | y) & 1) === 1) return true;
     }
   }
-  if (visibleA) for (const y of b) if (log.visibleWrite(y)) return true;
+  if (visibleA !== 0) for (const y of b) if ((log.visibleWrite(y) & visibleA) !== 0) return true;
   return false;
 }
 

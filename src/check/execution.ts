@@ -229,10 +229,12 @@ class Run implements SchedulerHost {
   }
 
   #checkInvariants(): void {
-    for (const { name, predicate } of this.#world.invariants) {
+    const invariants = this.#world.invariants;
+    for (let k = 0; k < invariants.length; k++) {
+      const { name, predicate } = invariants[k]!;
       let holds: boolean;
       try {
-        holds = this.#scheduler.observe(predicate);
+        holds = this.#scheduler.observe(predicate, k);
       } catch (error) {
         this.report(invariantFinding(name, error));
         return;

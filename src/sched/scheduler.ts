@@ -92,6 +92,12 @@ export interface Scheduler {
   nonBlockEnd(): void;
   /** The current depth of non-blockable context (0 = may sleep). */
   readonly atomicDepth: number;
+  /**
+   * The running task's index, or -1 outside any task (optional: a scheduler without task
+   * identity omits it). Lets a lock answer "does the caller hold me?" (lockdep) without a
+   * shared read.
+   */
+  currentTask?(): number;
 }
 
 interface Parked {

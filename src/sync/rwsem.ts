@@ -22,6 +22,9 @@ export class RwSemaphore {
   >;
   #readers = 0;
   #writer = false;
+  /** Read holds per task (when the scheduler names tasks), and the writing task. */
+  readonly #readHolds = new Map<number, number>();
+  #writerTask = -1;
   readonly #canRead = (): boolean => !this.#writer;
   readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
 
@@ -68,6 +71,26 @@ export class RwSemaphore {
     return locked;
   }
 
+  /**
+   * `lockdep_assert_held()`: true when the calling task holds it, for reading or writing.
+   * Records nothing: whether the caller holds it changes only by the caller's own ops. Under
+   * a scheduler without task identity (the event loop) or outside a task: {@link isLocked}.
+   */
+  get isHeld(): boolean {
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task < 0) return this.isLocked;
+    return this.#writerTask === task || (this.#readHolds.get(task) ?? 0) > 0;
+  }
+
+  /** Counts a read hold of the calling task (`delta` +1 or -1). */
+  #hold(delta: number): void {
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task < 0) return;
+    const n = (this.#readHolds.get(task) ?? 0) + delta;
+    if (n > 0) this.#readHolds.set(task, n);
+    else this.#readHolds.delete(task);
+  }
+
   /** True while write-held (recorded as a read). */
   get isWriteLocked(): boolean {
     this.#sched.access(this.#ops.peek);
@@ -80,6 +103,7 @@ export class RwSemaphore {
       await this.#sched.point(this.#ops.read, this.#canRead);
     } while (this.#writer);
     this.#readers++;
+    this.#hold(1);
   }
 
   /** `down_read_trylock()`: synchronous. Pairs with {@link RwSemaphore.readUnlock}. */
@@ -87,6 +111,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryRead);
     if (this.#writer) return false;
     this.#readers++;
+    this.#hold(1);
     return true;
   }
 
@@ -95,6 +120,7 @@ export class RwSemaphore {
     if (this.#readers === 0) throw new LockStateError(`up_read of '${this.name}' with no reader`);
     this.#sched.access(this.#ops.upRead);
     this.#readers--;
+    this.#hold(-1);
     if (this.#readers === 0) this.#sched.kick(this.id);
   }
 
@@ -104,6 +130,7 @@ export class RwSemaphore {
       await this.#sched.point(this.#ops.write, this.#canWrite);
     } while (!this.#canWrite());
     this.#writer = true;
+    this.#writerTask = this.#sched.currentTask?.() ?? -1;
   }
 
   /** `down_write_trylock()`: synchronous. Pairs with {@link RwSemaphore.writeUnlock}. */
@@ -111,6 +138,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryWrite);
     if (!this.#canWrite()) return false;
     this.#writer = true;
+    this.#writerTask = this.#sched.currentTask?.() ?? -1;
     return true;
   }
 
@@ -120,6 +148,7 @@ export class RwSemaphore {
       throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
     this.#sched.access(this.#ops.upWrite);
     this.#writer = false;
+    this.#writerTask = -1;
     this.#sched.kick(this.id);
   }
 }

@@ -30,10 +30,14 @@ import { TASKS_MAX } from '../limits.ts';
 const WIDTH = TASKS_MAX + 1;
 
 /**
- * The key under which visible writes (to objects an invariant reads) are also recorded:
- * object 0 touches nothing shared, so no real access uses it. Visible writes never commute.
+ * The key under which a visible write (to an object invariant `k` reads) is also recorded,
+ * for the lowest bit `k` of a visibility mask: `-k` (`0` for invariant 0: object 0 touches
+ * nothing shared, and keys of real objects are positive), so writes visible to one
+ * invariant never commute.
  */
-const VISIBLE = 0;
+function visibleKey(mask: number): number {
+  return -(31 - Math.clz32(mask & -mask));
+}
 
 /** Receives a race: step `i` and the mask of the initials that reverse it. */
 export type RaceSink = (i: number, task: number) => void;
@@ -95,7 +99,7 @@ export class RaceDetector {
     if (!before) return true;
     for (let a = log.accessStart(j - 1); a < log.accessEnd(j - 1); a++) {
       const x = log.access(a);
-      if (x >> 1 === code >> 1 || (log.visibleWrite(x) && log.visibleWrite(code))) return true;
+      if (x >> 1 === code >> 1 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
     }
     return false;
   }
@@ -154,7 +158,8 @@ export class RaceDetector {
       const code = a < to ? log.access(a) : extra;
       if (code < 0) continue;
       this.#candidatesOf(code >> 1, code);
-      if (log.visibleWrite(code)) this.#candidatesOf(VISIBLE, 1);
+      for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
+        this.#candidatesOf(visibleKey(v), 1);
     }
     candidates.sort((x, y) => y - x);
     let kept = 0;
@@ -183,7 +188,8 @@ export class RaceDetector {
   /** Records an access of step `j` (a visible write also under {@link VISIBLE}). */
   #record(log: ExecutionLogView, code: number, j: number): void {
     this.#recordAt(code >> 1, j * 2 + (code & 1));
-    if (log.visibleWrite(code)) this.#recordAt(VISIBLE, j * 2 + 1);
+    for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
+      this.#recordAt(visibleKey(v), j * 2 + 1);
   }
 
   #recordAt(key: number, entry: number): void {

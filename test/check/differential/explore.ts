@@ -3,9 +3,9 @@
  * the internal search loop (it goes on past findings, which `check()` does not).
  *
  * An outcome: for a complete run, the final cell values and each task's observations; for a
- * deadlock, the same state at the deadlock; for an invariant violation, just that (its state
- * may differ between equivalent runs outside the cells the invariant reads); for any other
- * finding, its kind and message.
+ * deadlock, the same state at the deadlock; for an invariant violation, just that (which
+ * invariant fires first, and the state outside the cells it reads, may differ between
+ * equivalent runs); for any other finding, its kind and message.
  */
 
 import { ExecutionLog } from '../../../src/check/execution-log.ts';

@@ -54,16 +54,19 @@ export type Stmt =
   | { readonly op: 'srcu'; readonly body: readonly Stmt[] }
   | { readonly op: 'sync' };
 
-/** A program: its cells, tasks and optional invariant `!(c[a] === x && c[b] === y)`. */
+/** An invariant `!(c[a].value === x && c[b].value === y)`. */
+export interface Invariant {
+  readonly a: number;
+  readonly b: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A program: its cells, tasks and 0-2 invariants. */
 export interface Program {
   readonly cells: number;
   readonly tasks: readonly (readonly Stmt[])[];
-  readonly invariant?: {
-    readonly a: number;
-    readonly b: number;
-    readonly x: number;
-    readonly y: number;
-  };
+  readonly invariants: readonly Invariant[];
 }
 
 /** The scheduling points a statement list may pass (an upper bound). */
@@ -120,11 +123,10 @@ export function generate(seed: number, pointsMax: number = POINTS_MAX): Program 
       list.push(s);
     }
   }
-  const invariant =
-    r.below(4) === 0
-      ? { a: r.below(cells), b: r.below(cells), x: r.below(3), y: 1 + r.below(2) }
-      : undefined;
-  return { cells, tasks, ...(invariant === undefined ? {} : { invariant }) };
+  const invariants: Invariant[] = [];
+  for (let k = r.below(4) === 0 ? 1 + r.below(2) : 0; k > 0; k--)
+    invariants.push({ a: r.below(cells), b: r.below(cells), x: r.below(3), y: 1 + r.below(2) });
+  return { cells, tasks, invariants };
 }
 
 function statement(r: SeededRandom, cells: number, depth: number, budget: number): Stmt | null {
@@ -205,10 +207,9 @@ function candidate(r: SeededRandom, cells: number, depth: number, budget: number
 /** The program as TypeScript-like text, for an assertion message. */
 export function print(program: Program): string {
   const lines = [`cells: ${program.cells}`];
-  if (program.invariant !== undefined) {
-    const { a, b, x, y } = program.invariant;
-    lines.push(`invariant: !(c${a}.value === ${x} && c${b}.value === ${y})`);
-  }
+  program.invariants.forEach(({ a, b, x, y }, k) => {
+    lines.push(`invariant inv${k}: !(c${a}.value === ${x} && c${b}.value === ${y})`);
+  });
   program.tasks.forEach((list, t) => {
     lines.push(`t${t}: ${printList(list)}`);
   });
@@ -365,13 +366,12 @@ export function toScenario(
       program.tasks.forEach((list, t) => {
         world.spawn(`t${t}`, () => runList(o, list, locals[t]!));
       });
-      const inv = program.invariant;
-      if (inv !== undefined) {
+      program.invariants.forEach((inv, k) => {
         world.invariant(
-          'inv',
+          `inv${k}`,
           () => !(o.cells[inv.a]!.value === inv.x && o.cells[inv.b]!.value === inv.y),
         );
-      }
+      });
       describe = () =>
         `${o.cells.map((c) => c.value).join(',')}|${locals.map((l) => l.seen.join(',')).join('|')}`;
       world.finally(() => onComplete(`ok ${describe()}`));
