@@ -6,8 +6,9 @@
  * Phases: `setup` → `tasks` (one step per choice) → `finally` (end-of-run invariants, then
  * the `finally` callbacks) → ended. The run ends at the first finding, when the chooser
  * prunes it (`-1`: sleep-set blocked, nothing new below), or when every task has ended.
- * After each step, in order: a finding raised during the step (task threw, contract
- * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
+ * After setup, the invariants. After each step, in order: a finding raised during the step
+ * (task threw, contract diagnostic), the invariants, the step bound, then deadlock (no
+ * enabled task, some parked).
  * The promise settles once, from `#end`: with the outcome, or rejected with the checker's
  * own first error (`fatal`, wherever raised), never as an uncaught error.
  */
@@ -165,6 +166,13 @@ class Run implements SchedulerHost {
       return;
     }
     this.#phase = 'tasks';
+    // The invariants hold in the initial state too, and reading them there records what they
+    // observe in it (the reduction's visible writes: see execution-log.ts).
+    this.#checkInvariants();
+    if (this.#finding !== null) {
+      this.#end('finding');
+      return;
+    }
     try {
       this.#next();
     } catch (error) {

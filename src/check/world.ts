@@ -62,7 +62,10 @@ export interface World {
   addressSpace(options?: WorldAddressSpaceOptions): AddressSpace;
   /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
   random(): number;
-  /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
+  /**
+   * Checks `predicate` in the initial state (after setup), after every step and at the end;
+   * false or a throw is a finding.
+   */
   invariant(name: string, predicate: () => boolean): void;
   /** Runs `fn` once every task has ended; a throw is a finding. */
   finally(fn: () => void | Promise<void>): void;
