@@ -97,6 +97,25 @@ function blockedLockRace(): Scenario {
   });
 }
 
+/** Found by the differential (seed 16372): an invariant that reads `b` only while `a` is 0. */
+function shortCircuitInvariant(): Scenario {
+  return defineScenario({
+    name: 'short-circuit-invariant',
+    setup(world) {
+      const a = world.shared(0, 'a');
+      const b = world.shared(0, 'b');
+      world.spawn('t0', async () => {
+        a.set(2);
+        await world.yieldNow();
+      });
+      world.spawn('t1', async () => {
+        await b.store(1);
+      });
+      world.invariant('not-a0-b1', () => !(a.value === 0 && b.value === 1));
+    },
+  });
+}
+
 async function foundByBoth(scenario: Scenario, kind: string): Promise<void> {
   const plain = await check(scenario, { reduction: false });
   assert.equal(plain.finding?.kind, kind, 'plain DFS');
@@ -110,6 +129,26 @@ async function foundByBoth(scenario: Scenario, kind: string): Promise<void> {
 }
 
 describe('issue 11 regressions: bugs the reduction used to prove absent', () => {
+  it('an invariant whose reads depend on values is observed from the initial state', async () => {
+    await foundByBoth(shortCircuitInvariant(), 'invariant');
+  });
+
+  it('an invariant false in the initial state is a finding at step 0 that replays', async () => {
+    const scenario = defineScenario({
+      name: 'false-at-start',
+      setup(world) {
+        const c = world.shared(0, 'c');
+        world.spawn('t', () => c.store(1));
+        world.invariant('c-is-one', () => c.value === 1);
+      },
+    });
+    const result = await check(scenario);
+    assert.equal(result.finding?.kind, 'invariant');
+    assert.equal(result.finding.step, 0);
+    const replay = await check(scenario, { strategy: 'replay', schedule: result.finding.schedule });
+    assert.equal(replay.finding?.message, result.finding.message);
+  });
+
   it('cause 1: a waker that forgets to wake leaves the waiter deadlocked', async () => {
     await foundByBoth(forgottenWake(false), 'deadlock');
   });
