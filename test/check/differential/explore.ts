@@ -12,7 +12,8 @@ import { ExecutionLog } from '../../../src/check/execution-log.ts';
 import { search, startCounters } from '../../../src/check/search.ts';
 import { DfsStrategy } from '../../../src/check/strategies/dfs.ts';
 import type { Scenario } from '../../../src/check/world.ts';
-import { type Program, toScenario } from './program.ts';
+import type { Program } from './program.ts';
+import { toScenario } from './run-program.ts';
 
 /** What an exhaustive search of a program reached. */
 export interface Explored {

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check, type Scenario } from '../../../src/index.ts';
 import { scenarioLibrary } from '../../../src/scenarios/index.ts';
-import { generate, print, toScenario } from './program.ts';
+import { generate, print } from './program.ts';
+import { toScenario } from './run-program.ts';
 
 const PROGRAMS = Number(process.env['MMU_DIFF_FINDINGS'] ?? 150);
 
