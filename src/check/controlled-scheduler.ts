@@ -10,6 +10,10 @@
  * |-----------|--------------------------------------------------------------|------------------------------|
  * | `parked`  | waits at `op` (`spawn` at first); enabled iff `ready()` holds | {@link ControlledScheduler.resume} |
  * | `running` | it is `current`; its accesses go to the open step             | `point()` (parks) or its end |
+ *
+ * An access made while no task runs is an observer's: inside {@link ControlledScheduler.observe}
+ * (the invariants after a step) its reads mark their objects *observed* in the log; elsewhere
+ * (setup, `finally`, a monitor's trace) it is not recorded.
  * | `done`    | its function returned or threw                                | never                        |
  *
  * A *step* opens when the host resumes a parked task and closes when that task parks again
@@ -73,6 +77,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   #current: TaskRecord | null = null;
   #resuming: TaskRecord | null = null;
   #depth = 0;
+  #observing = 0;
   #nextId = 1;
   #live = true;
   readonly #run = nextRun++;
@@ -108,6 +113,10 @@ export class ControlledScheduler implements Scheduler, Watched {
   /** The running task, or null between steps, in setup and in `finally`. */
   get current(): TaskRecord | null {
     return this.#current;
+  }
+
+  currentTask(): number {
+    return this.#current?.index ?? -1;
   }
 
   /** False once the run ended. */
@@ -188,9 +197,12 @@ export class ControlledScheduler implements Scheduler, Watched {
     if (!this.#live) return;
     if (this.#resuming !== null) throw this.#noTask(op);
     if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
+    else if (this.#observing > 0 && !op.write) this.#log.observe(op.obj, this.#observing - 1);
     if (this.#trace !== null) {
       const where = mayTakeLock(op) ? callerFrame() : undefined;
       this.holders.accessed(op, this.#current?.name ?? 'main', this.#step(), where);
+    }
+    if (this.#trace !== null && op.quiet !== true) {
       this.#record(
         this.#current?.name ?? 'main',
         op.kind,
@@ -202,6 +214,20 @@ export class ControlledScheduler implements Scheduler, Watched {
   }
 
   kick(_obj: number, _max?: number): void {}
+
+  /**
+   * Runs `fn` (invariant number `index`, between steps) recording the objects it reads as
+   * *observed* by it: for the reduction, writes to them are visible and never commute with
+   * each other (`execution-log.ts`).
+   */
+  observe<T>(fn: () => T, index: number): T {
+    this.#observing = index + 1;
+    try {
+      return fn();
+    } finally {
+      this.#observing = 0;
+    }
+  }
 
   annotate(note: TraceNote): void {
     if (this.#trace === null || !this.#live) return;

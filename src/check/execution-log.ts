@@ -1,15 +1,21 @@
 /**
  * The record of one run that the strategies read: per step, the task chosen, the set of
  * runnable tasks before the choice, and the objects the step touched (its op at the point
- * plus every synchronous access until the task parked again). Flat arrays reused from run
- * to run, so recording a step allocates nothing once the arrays have grown.
+ * plus every synchronous access until the task parked again: loads, stores, lock ops, and
+ * the plain reads `Shared.value`, `Word.peek()`, getters and wait conditions make); per
+ * state, the op each *blocked* task (parked, not enabled) waits at. Flat arrays reused from
+ * run to run, so recording a step allocates nothing once the arrays have grown.
  *
  * An access is encoded as `obj * 2 + (write ? 1 : 0)`; object 0 touches nothing shared and
  * is not recorded. Two steps are *dependent* when they touch one object and one of them
- * writes it (DPOR's independence relation, used for races and sleep sets).
+ * writes it, or when both write objects *observed* by one invariant (objects it read: such
+ * writes are visible, and their order decides what that invariant sees). That is DPOR's
+ * independence relation, used for races and sleep sets. The observed set outlives a run:
+ * it only grows during one search.
  */
 
 import { assertInternal } from '../errors.ts';
+import { OBJECTS_MAX } from './limits.ts';
 
 /** Read access to a run's record, for strategies. */
 export interface ExecutionLogView {
@@ -33,6 +39,24 @@ export interface ExecutionLogView {
   pendingTask(k: number): number;
   /** The encoded access of pending op `k`. */
   pendingAccess(k: number): number;
+  /** Index of the first blocked op of state `state` (before step `state`). */
+  blockedStart(state: number): number;
+  /** One past the last blocked op of state `state`. */
+  blockedEnd(state: number): number;
+  /** The task of blocked op `index`. */
+  blockedTask(index: number): number;
+  /** The encoded access of blocked op `index`. */
+  blockedAccess(index: number): number;
+  /**
+   * When `code` writes an object an invariant reads (a visible write): the mask of those
+   * invariants (bit `min(k, 30)` for invariant `k`); 0 otherwise.
+   */
+  visibleWrite(code: number): number;
+  /**
+   * True when the run was cut before it was maximal (a finding other than a deadlock): the
+   * next step of a task still parked is unknown beyond its op.
+   */
+  readonly cut: boolean;
 }
 
 /** The flat record of one run (see the module comment). */
@@ -47,7 +71,13 @@ export class ExecutionLog implements ExecutionLogView {
   readonly #pendingTasks: number[] = [];
   readonly #pendingAccesses: number[] = [];
   #pendingCount = 0;
+  readonly #blockedFrom: number[] = [0];
+  readonly #blockedTasks: number[] = [];
+  readonly #blockedAccesses: number[] = [];
+  #blockedCount = 0;
+  #observed = new Int32Array(64);
   #yielded = false;
+  #cut = false;
 
   /** Steps recorded. */
   get steps(): number {
@@ -70,6 +100,50 @@ export class ExecutionLog implements ExecutionLogView {
     this.#accessCount = 0;
     this.#preemptions = 0;
     this.#pendingCount = 0;
+    this.#blockedCount = 0;
+    this.#cut = false;
+    this.#blockedFrom[0] = 0;
+    this.#blockedFrom[1] = 0;
+  }
+
+  /** Invariant `invariant` read `obj` (between steps): from now on writes to it are visible. */
+  observe(obj: number, invariant: number): void {
+    assertInternal(obj >= 0 && obj <= OBJECTS_MAX, `observed object ${obj}`);
+    if (obj === 0) return;
+    if (obj >= this.#observed.length) {
+      const grown = new Int32Array(Math.max(obj + 1, this.#observed.length * 2));
+      grown.set(this.#observed);
+      this.#observed = grown;
+    }
+    this.#observed[obj]! |= 1 << Math.min(invariant, 30);
+  }
+
+  visibleWrite(code: number): number {
+    return (code & 1) === 1 ? (this.#observed[code >> 1] ?? 0) : 0;
+  }
+
+  /** Before the next step: `task` is parked and not enabled, waiting at an op on `obj`. */
+  addBlocked(task: number, obj: number, write: boolean): void {
+    if (obj === 0) return;
+    this.#blockedTasks[this.#blockedCount] = task;
+    this.#blockedAccesses[this.#blockedCount++] = obj * 2 + (write ? 1 : 0);
+    this.#blockedFrom[this.#steps + 1] = this.#blockedCount;
+  }
+
+  blockedStart(state: number): number {
+    return this.#blockedFrom[state]!;
+  }
+
+  blockedEnd(state: number): number {
+    return this.#blockedFrom[state + 1]!;
+  }
+
+  blockedTask(index: number): number {
+    return this.#blockedTasks[index]!;
+  }
+
+  blockedAccess(index: number): number {
+    return this.#blockedAccesses[index]!;
   }
 
   get yielded(): boolean {
@@ -81,11 +155,23 @@ export class ExecutionLog implements ExecutionLogView {
     this.#yielded = yielded;
   }
 
-  /** At the end of a run: `task` is still parked at an op on `obj`. */
+  /**
+   * At the end of a run: `task` is still parked at an op on `obj` (after {@link markCut}, also
+   * at an op on no object: its next step is unknown either way).
+   */
   addPending(task: number, obj: number, write: boolean): void {
-    if (obj === 0) return;
+    if (obj === 0 && !this.#cut) return;
     this.#pendingTasks[this.#pendingCount] = task;
     this.#pendingAccesses[this.#pendingCount++] = obj * 2 + (write ? 1 : 0);
+  }
+
+  get cut(): boolean {
+    return this.#cut;
+  }
+
+  /** At the end of a run: it ended at a finding other than a deadlock. */
+  markCut(): void {
+    this.#cut = true;
   }
 
   get pendingCount(): number {
@@ -111,6 +197,8 @@ export class ExecutionLog implements ExecutionLogView {
     this.#enabled[this.#steps] = enabled;
     this.#steps++;
     this.#accessFrom[this.#steps] = this.#accessCount;
+    this.#blockedFrom[this.#steps] = this.#blockedCount;
+    this.#blockedFrom[this.#steps + 1] = this.#blockedCount;
   }
 
   /** Adds an access of the open step to object `obj` (0 is ignored). */
@@ -149,13 +237,23 @@ export class ExecutionLog implements ExecutionLogView {
   }
 }
 
-/** True when two encoded access lists touch one object and one of them writes it. */
-export function dependent(a: readonly number[], b: readonly number[]): boolean {
+/**
+ * True when two encoded access lists are dependent (see the module comment): they touch one
+ * object and one of them writes it, or both write objects `log` says one invariant observes.
+ */
+export function dependent(
+  a: readonly number[],
+  b: readonly number[],
+  log: ExecutionLogView,
+): boolean {
+  let visibleA = 0;
   for (const x of a) {
+    visibleA |= log.visibleWrite(x);
     for (const y of b) {
       if (x >> 1 === y >> 1 && ((x | y) & 1) === 1) return true;
     }
   }
+  if (visibleA !== 0) for (const y of b) if ((log.visibleWrite(y) & visibleA) !== 0) return true;
   return false;
 }
 

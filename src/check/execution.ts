@@ -6,8 +6,9 @@
  * Phases: `setup` → `tasks` (one step per choice) → `finally` (end-of-run invariants, then
  * the `finally` callbacks) → ended. The run ends at the first finding, when the chooser
  * prunes it (`-1`: sleep-set blocked, nothing new below), or when every task has ended.
- * After each step, in order: a finding raised during the step (task threw, contract
- * diagnostic), the invariants, the step bound, then deadlock (no enabled task, some parked).
+ * After setup, the invariants. After each step, in order: a finding raised during the step
+ * (task threw, contract diagnostic), the invariants, the step bound, then deadlock (no
+ * enabled task, some parked).
  * The promise settles once, from `#end`: with the outcome, or rejected with the checker's
  * own first error (`fatal`, wherever raised), never as an uncaught error. A `setup` that
  * throws (or blocks) is the scenario's own mistake, not a finding: the run rejects with a
@@ -192,6 +193,13 @@ class Run implements SchedulerHost {
       return;
     }
     this.#phase = 'tasks';
+    // The invariants hold in the initial state too, and reading them there records what they
+    // observe in it (the reduction's visible writes: see execution-log.ts).
+    this.#checkInvariants();
+    if (this.#finding !== null) {
+      this.#end('finding');
+      return;
+    }
     try {
       this.#next();
     } catch (error) {
@@ -208,6 +216,12 @@ class Run implements SchedulerHost {
       if (task.status !== 'parked') continue;
       parked++;
       if (task.ready === null || this.#ready(task)) enabled |= 1 << task.index;
+    }
+    if (enabled !== 0 && parked > 1) {
+      for (const task of tasks) {
+        if (task.status === 'parked' && (enabled & (1 << task.index)) === 0)
+          this.#log.addBlocked(task.index, task.op.obj, task.op.write);
+      }
     }
     if (this.#finding !== null) {
       this.#end('finding');
@@ -252,10 +266,12 @@ class Run implements SchedulerHost {
   }
 
   #checkInvariants(): void {
-    for (const { name, predicate } of this.#world.invariants) {
+    const invariants = this.#world.invariants;
+    for (let k = 0; k < invariants.length; k++) {
+      const { name, predicate } = invariants[k]!;
       let holds: boolean;
       try {
-        holds = predicate();
+        holds = this.#scheduler.observe(predicate, k);
       } catch (error) {
         this.report(invariantFinding(name, error));
         return;
@@ -308,10 +324,11 @@ class Run implements SchedulerHost {
 
   /** The pending ops (for DPOR) and the finding's trace note. */
   #record(): void {
+    const finding = this.#finding;
+    if (finding !== null && finding.kind !== 'deadlock') this.#log.markCut();
     for (const task of this.#scheduler.tasks) {
       if (task.status === 'parked') this.#log.addPending(task.index, task.op.obj, task.op.write);
     }
-    const finding = this.#finding;
     if (finding !== null && this.#trace !== null) {
       const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;
       this.#trace.push({

@@ -108,7 +108,10 @@ export interface World {
   notifierCore(options?: { readonly name?: string }): NotifierCore;
   /** A float in [0, 1) from the run's seeded generator (same seed, same sequence). */
   random(): number;
-  /** Checks `predicate` after every step and at the end; false or a throw is a finding. */
+  /**
+   * Checks `predicate` in the initial state (after setup), after every step and at the end;
+   * false or a throw is a finding.
+   */
   invariant(name: string, predicate: () => boolean): void;
   /** Runs `fn` once every task has ended; a throw is a finding. */
   finally(fn: () => void | Promise<void>): void;

@@ -75,6 +75,7 @@ export class AddressSpace {
 
   /** `invalidate_seq`: even when no invalidation overlaps an interval, odd while one does. */
   get invalidateSeq(): number {
+    this.#core.read();
     return this.#core.itree.seq;
   }
 
@@ -84,26 +85,31 @@ export class AddressSpace {
    * unsigned count wrapped to `ULONG_MAX`.
    */
   get activeInvalidateRanges(): number {
+    this.#core.read();
     return this.#core.itree.active;
   }
 
   /** List notifiers registered now. */
   get notifierCount(): number {
+    this.#core.read();
     return this.#core.list.length;
   }
 
   /** Interval notifiers in the tree now (deferred inserts not counted). */
   get intervalCount(): number {
+    this.#core.read();
     return this.#core.itree.tree.size;
   }
 
   /** Invalidations started and not yet ended. */
   get inFlightCount(): number {
+    this.#core.read();
     return this.#core.inFlight.open.length;
   }
 
   /** True once `release()` ran. */
   get released(): boolean {
+    if (this.#core.traced) this.#core.sched.access(this.#core.releasedOps.read);
     return this.#core.released;
   }
 

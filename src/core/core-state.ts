@@ -30,7 +30,8 @@
  * The subscriptions spinlock is not an object: its critical sections are synchronous, so
  * they cannot interleave. When the scheduler is controlled each one records an access
  * (`mn.lock` on {@link CoreState.lockOp}, its detail the kernel function that takes it) so
- * that reduction stays sound.
+ * that reduction stays sound; a getter of `AddressSpace` and a wait condition record a read
+ * of the same object ({@link CoreState.read}).
  */
 
 import type { Op, Scheduler } from '../sched/scheduler.ts';
@@ -75,6 +76,10 @@ export class CoreState {
   readonly inFlight = new InFlightTable();
   /** The access recorded for each critical section of the subscriptions lock. */
   readonly lockOp: Op;
+  /** The read recorded by a getter or a wait condition that reads this state unlocked. */
+  readonly readOp: Op;
+  /** The recorded read and write of {@link CoreState.released} (its own object). */
+  readonly releasedOps: { readonly read: Op; readonly write: Op };
   /** Subscriptions whose last put ran, to be freed after the next grace period. */
   readonly pendingFree: unknown[] = [];
   /** `exit_mmap` ran: no new subscription or invalidation. */
@@ -95,6 +100,13 @@ export class CoreState {
     this.srcu = new Srcu({ scheduler: sched, name: `${name}.srcu` });
     const lockId = sched.objectId(`${name}.lock`);
     this.lockOp = { kind: 'mn.lock', obj: lockId, write: true, name: `${name}.lock` };
+    this.readOp = { kind: 'mn.read', obj: lockId, write: false, name: `${name}.lock`, quiet: true };
+    const releasedId = sched.objectId(`${name}.released`);
+    const released = { obj: releasedId, name: `${name}.released`, quiet: true };
+    this.releasedOps = {
+      read: { kind: 'mn.released', write: false, ...released },
+      write: { kind: 'mn.release', write: true, ...released },
+    };
     this.itree = new IntervalState(this);
   }
 
@@ -112,6 +124,11 @@ export class CoreState {
     let op = this.#lockOps.get(what);
     if (op === undefined) this.#lockOps.set(what, (op = { ...this.lockOp, detail: what }));
     this.sched.access(op);
+  }
+
+  /** A plain read of this state (a getter, a wait condition): recorded for the checker. */
+  read(): void {
+    if (this.traced) this.sched.access(this.readOp);
   }
 
   /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */

@@ -14,6 +14,7 @@
  */
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
+import type { Op } from '../sched/scheduler.ts';
 import type { AddressSpace } from './address-space.ts';
 import type { CoreNoteKind } from './core-state.ts';
 import type { IntervalTreeNode } from './interval-tree.ts';
@@ -25,11 +26,14 @@ import { ADDRESS_END, checkAddress } from './range.ts';
 export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   /** The tree node while linked; null while a deferred insert waits, and after removal. */
   node: IntervalTreeNode<IntervalSubscription<unknown>> | null = null;
-  /** `interval_sub->invalidate_seq`: always odd. */
+  /** `interval_sub->invalidate_seq`: always odd. Written through {@link writeSeq}. */
   seq = 1;
   /** `remove()` was called. */
   removed = false;
   readonly #itree: IntervalState;
+  /** The recorded read and write of `seq` (its own object, for the checker's reduction). */
+  readonly #seqRead: Op;
+  readonly #seqWrite: Op;
 
   constructor(
     readonly mm: AddressSpace,
@@ -41,6 +45,21 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     readonly data: D,
   ) {
     this.#itree = itree;
+    const obj = mm.scheduler.objectId(`${name}.seq`);
+    this.#seqRead = { kind: 'interval.seq', obj, write: false, name: `${name}.seq`, quiet: true };
+    this.#seqWrite = {
+      kind: 'interval.set_seq',
+      obj,
+      write: true,
+      name: `${name}.seq`,
+      quiet: true,
+    };
+  }
+
+  /** Writes `seq`, recorded (the core's insert, and {@link setSeq}). */
+  writeSeq(seq: number): void {
+    this.mm.scheduler.access(this.#seqWrite);
+    this.seq = seq;
   }
 
   /**
@@ -67,6 +86,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
 
   /** `mmu_interval_read_retry`: call under the user lock; true = an invalidation collided. */
   readRetry(seq: number): boolean {
+    this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
     if (this.#itree.traced) this.#note('interval.read_retry', verdict(seq, this.seq));
     return retry;
@@ -74,6 +94,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
 
   /** `mmu_interval_check_retry`: an unlocked hint; false does not mean no collision. */
   checkRetry(seq: number): boolean {
+    this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
     if (this.#itree.traced) this.#note('interval.check_retry', verdict(seq, this.seq));
     return retry;
@@ -89,7 +110,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
       throw new InvalidArgumentError(`setSeq: seq must be the odd curSeq, got ${seq}`);
     }
     const was = this.seq;
-    this.seq = seq;
+    this.writeSeq(seq);
     if (this.#itree.traced) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
   }
 }

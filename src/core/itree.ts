@@ -131,7 +131,7 @@ export class IntervalState {
         if (core.traced) core.note('seq', core.name, String(this.seq));
         sub.node = this.tree.insert(sub.start, sub.last, sub);
       }
-      sub.seq = this.seq;
+      sub.writeSeq(this.seq);
       if (core.traced) this.#noteInsert(sub);
     } else {
       if (this.isInvalidating()) {
@@ -140,7 +140,7 @@ export class IntervalState {
         const what = 'WARN_ON in __mmu_interval_notifier_insert: no range active, seq odd';
         core.report('active-underflow', what, sub.name);
       }
-      sub.seq = this.seq - 1;
+      sub.writeSeq(this.seq - 1);
       sub.node = this.tree.insert(sub.start, sub.last, sub);
       if (core.traced) this.#noteInsert(sub);
     }
@@ -203,6 +203,12 @@ export class IntervalState {
     return this.seq !== seq;
   }
 
+  /** The address space's seq is no longer `seq`: a recorded read (a wait condition). */
+  #seqMoved(seq: number): boolean {
+    this.#core.read();
+    return this.seq !== seq;
+  }
+
   /**
    * `mmu_interval_read_begin`: reads the interval's seq under the lock; if it equals the
    * address space's odd seq, the interval is being invalidated: sleep until the seq moves.
@@ -214,7 +220,7 @@ export class IntervalState {
     const seq = sub.seq;
     const isInvalidating = seq === this.seq;
     mightInvalidate(this.#core.sched); // may wait for an invalidation to end: as the kernel
-    if (isInvalidating) await this.wq.wait(() => this.seq !== seq);
+    if (isInvalidating) await this.wq.wait(() => this.#seqMoved(seq));
     if (core.traced) {
       core.note('interval.read_begin', sub.name, `seq ${seq}${isInvalidating ? ' (waited)' : ''}`);
     }

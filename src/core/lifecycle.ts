@@ -148,6 +148,8 @@ async function hlistRelease(core: CoreState, errors: unknown[]): Promise<void> {
 
 /** `__mmu_notifier_release` (exit_mmap) for an address space not yet released. */
 export async function release(core: CoreState): Promise<void> {
+  core.lock(); // every core op reads `released` under the lock
+  if (core.traced) core.sched.access(core.releasedOps.write);
   core.released = true;
   if (core.traced) core.note('release', core.name);
   for (const rec of core.inFlight.open) {

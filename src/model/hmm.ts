@@ -82,8 +82,7 @@ function walkPage(mm: Mm, range: HmmRange, addr: number): PageOutcome {
  * start again from `readBegin`), `EFAULT`, `EPERM`. The caller holds `mm.mmapLock` for reading.
  */
 export async function hmmRangeFault(mm: Mm, range: HmmRange): Promise<HmmPfn[] | number> {
-  if (mm.mmapLock.readers === 0 && !mm.mmapLock.isWriteLocked)
-    throw new StateError('hmm_range_fault without mmap_lock');
+  if (!mm.mmapLock.isHeld) throw new StateError('hmm_range_fault without mmap_lock');
   for (let restart = 0; restart < HMM_WALK_RESTARTS_MAX; restart++) {
     if (range.notifier.checkRetry(range.notifierSeq)) return EBUSY;
     const out: HmmPfn[] = [];

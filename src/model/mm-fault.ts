@@ -47,7 +47,7 @@ export function faultIn(mm: Mm, vma: Vma, page: number, write: boolean): number 
  * `migrate_to_ram` (which takes its own locks), as `do_swap_page` does.
  */
 export async function handleMmFault(mm: Mm, addr: number, write: boolean): Promise<number> {
-  if (mm.mmapLock.readers === 0 && !mm.mmapLock.isWriteLocked) {
+  if (!mm.mmapLock.isHeld) {
     throw new StateError('handle_mm_fault without mmap_lock');
   }
   const vma = mm.vmas.lookup(addr);

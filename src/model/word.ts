@@ -6,7 +6,8 @@
  * steps touching the same word do not commute even when they hold different locks (the 2019
  * ODP counter is bumped under `umem_mutex` and dropped under a spin lock).
  *
- * `peek()` reads without recording: for monitors and traces only, never for task logic.
+ * `peek()` is `get()` without a trace event: for wait conditions, monitors and traces. It is
+ * recorded all the same (a read the reduction did not see would make it unsound).
  */
 
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
@@ -20,6 +21,7 @@ export class Word<T> {
   readonly #sched: Scheduler;
   readonly #load: Op;
   readonly #store: Op;
+  readonly #peek: Op;
   #value: T;
 
   constructor(initial: T, name: string, scheduler: Scheduler = defaultScheduler) {
@@ -29,6 +31,7 @@ export class Word<T> {
     this.#value = initial;
     this.#load = { kind: 'word.load', obj: this.id, write: false, name };
     this.#store = { kind: 'word.store', obj: this.id, write: true, name };
+    this.#peek = { kind: 'word.peek', obj: this.id, write: false, name, quiet: true };
   }
 
   /** `READ_ONCE()` / `atomic_read()`: records a read. */
@@ -43,8 +46,9 @@ export class Word<T> {
     this.#value = value;
   }
 
-  /** Reads without recording: for monitors, invariants and traces only. */
+  /** Reads without a trace event (recorded for the reduction): conditions, monitors, traces. */
   peek(): T {
+    this.#sched.access(this.#peek);
     return this.#value;
   }
 }

@@ -11,7 +11,7 @@
  * |-----------------------|---------|--------------------------------------------------------------|
  * | `point(op)`           | maybe   | park here; continue when chosen (controlled) or at once      |
  * | `point(op, ready)`    | yes     | park until `ready()` holds (mutex free, wake generation moved) |
- * | `access(op)`          | never   | a synchronous operation (tryLock, unlock) on `op.obj`         |
+ * | `access(op)`          | never   | a synchronous operation (tryLock, unlock, a plain read) on `op.obj` |
  * | `kick(obj)`           | never   | `obj`'s state changed: re-check the predicates parked on it   |
  * | `annotate(note)`      | never   | a trace note with no effect on scheduling or reduction        |
  * | `nonBlockStart/End()` | never   | enter/leave atomic context: a point inside it is an error     |
@@ -23,6 +23,10 @@
  *    `point(op, ready)` of the waiter).
  * 3. `ready` is a pure function of shared state: it may be called at any time, any number of
  *    times.
+ * 4. Every read or write of shared state a task makes is recorded: at a point, or through
+ *    `access(op)` (`op.quiet` for a plain read that should not clutter a trace). A checker's
+ *    partial-order reduction only knows what is recorded: an unrecorded read makes two steps
+ *    look independent when they are not.
  *
  * The default, {@link EventLoopScheduler}, is the plain event loop: `point()` resolves at
  * once when `ready` holds, otherwise it parks the caller on `op.obj` until a `kick(obj)` finds
@@ -44,6 +48,11 @@ export interface Op {
   readonly name?: string;
   /** Free text for traces (a value stored, a range). */
   readonly detail?: string;
+  /**
+   * Recorded for the checker's reduction but not traced: a plain read with no scheduling
+   * point (`Shared.value`, `Word.peek()`, a getter, a wait condition).
+   */
+  readonly quiet?: boolean;
 }
 
 /** A trace note: something worth seeing in a trace that is not a scheduling decision. */
@@ -86,6 +95,12 @@ export interface Scheduler {
   readonly atomicDepth: number;
   /** The lock validator's hooks (`lock_acquire`/`lock_release`), when one runs; see `lockdep-hooks.ts`. */
   readonly lockdep?: LockHooks | undefined;
+  /**
+   * The running task's index, or -1 outside any task (optional: a scheduler without task
+   * identity omits it). Lets a lock answer "does the caller hold me?" (lockdep) without a
+   * shared read.
+   */
+  currentTask?(): number;
 }
 
 interface Parked {

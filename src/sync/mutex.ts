@@ -28,6 +28,7 @@ export class Mutex {
   readonly #tryOp: Op;
   readonly #unlockOp: Op;
   readonly #map: LockMap;
+  readonly #peekOp: Op;
   #held = false;
   readonly #free = (): boolean => !this.#held;
 
@@ -40,10 +41,18 @@ export class Mutex {
     this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
     this.#map = lockMap(this.name, options.lockClass);
+    this.#peekOp = {
+      kind: 'mutex.is_locked',
+      obj: this.id,
+      write: false,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** True while held. Reading it is not a scheduling point. */
+  /** True while held. Reading it is not a scheduling point (it is recorded as a read). */
   get isLocked(): boolean {
+    this.#sched.access(this.#peekOp);
     return this.#held;
   }
 

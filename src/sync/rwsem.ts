@@ -19,11 +19,14 @@ export class RwSemaphore {
   readonly name: string;
   readonly #sched: Scheduler;
   readonly #ops: Readonly<
-    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite', Op>
+    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite' | 'peek' | 'count', Op>
   >;
   readonly #map: LockMap;
   #readers = 0;
   #writer = false;
+  /** Read holds per task (when the scheduler names tasks), and the writing task. */
+  readonly #readHolds = new Map<number, number>();
+  #writerTask = -1;
   readonly #canRead = (): boolean => !this.#writer;
   readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
 
@@ -45,17 +48,55 @@ export class RwSemaphore {
       tryWrite: op('rwsem.down_write_trylock', true),
       upRead: op('rwsem.up_read', true),
       upWrite: op('rwsem.up_write', true),
+      peek: { ...op('rwsem.is_write_locked', false), quiet: true },
+      count: { ...op('rwsem.readers', true), quiet: true },
     };
     this.#map = lockMap(this.name, options.lockClass);
   }
 
-  /** Readers holding it now. */
+  /**
+   * Readers holding it now. Recorded as a *write*: `down_read` changes the count but is
+   * recorded as a read (readers commute), so reading the count must not commute with it.
+   */
   get readers(): number {
+    this.#sched.access(this.#ops.count);
     return this.#readers;
   }
 
-  /** True while write-held. */
+  /**
+   * `rwsem_is_locked()`: true while read- or write-held (a lockdep-style check). Recorded as a
+   * read when true (a `down_read` by another task cannot make it false; only ops recorded as
+   * writes can) and as a write when false (a `down_read` would make it true).
+   */
+  get isLocked(): boolean {
+    const locked = this.#writer || this.#readers > 0;
+    this.#sched.access(locked ? this.#ops.peek : this.#ops.count);
+    return locked;
+  }
+
+  /**
+   * `lockdep_assert_held()`: true when the calling task holds it, for reading or writing.
+   * Records nothing: whether the caller holds it changes only by the caller's own ops. Under
+   * a scheduler without task identity (the event loop) or outside a task: {@link isLocked}.
+   */
+  get isHeld(): boolean {
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task < 0) return this.isLocked;
+    return this.#writerTask === task || (this.#readHolds.get(task) ?? 0) > 0;
+  }
+
+  /** Counts a read hold of the calling task (`delta` +1 or -1). */
+  #hold(delta: number): void {
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task < 0) return;
+    const n = (this.#readHolds.get(task) ?? 0) + delta;
+    if (n > 0) this.#readHolds.set(task, n);
+    else this.#readHolds.delete(task);
+  }
+
+  /** True while write-held (recorded as a read). */
   get isWriteLocked(): boolean {
+    this.#sched.access(this.#ops.peek);
     return this.#writer;
   }
 
@@ -66,6 +107,7 @@ export class RwSemaphore {
       await this.#sched.point(this.#ops.read, this.#canRead);
     } while (this.#writer);
     this.#readers++;
+    this.#hold(1);
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read', LOCK_READ);
   }
 
@@ -74,6 +116,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryRead);
     if (this.#writer) return false;
     this.#readers++;
+    this.#hold(1);
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read_trylock', LOCK_READ | LOCK_TRYLOCK);
     return true;
   }
@@ -84,6 +127,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.upRead);
     this.#sched.lockdep?.release(this.#map, 'rwsem.up_read');
     this.#readers--;
+    this.#hold(-1);
     if (this.#readers === 0) this.#sched.kick(this.id);
   }
 
@@ -94,6 +138,7 @@ export class RwSemaphore {
       await this.#sched.point(this.#ops.write, this.#canWrite);
     } while (!this.#canWrite());
     this.#writer = true;
+    this.#writerTask = this.#sched.currentTask?.() ?? -1;
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write', 0);
   }
 
@@ -102,6 +147,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.tryWrite);
     if (!this.#canWrite()) return false;
     this.#writer = true;
+    this.#writerTask = this.#sched.currentTask?.() ?? -1;
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write_trylock', LOCK_TRYLOCK);
     return true;
   }
@@ -113,6 +159,7 @@ export class RwSemaphore {
     this.#sched.access(this.#ops.upWrite);
     this.#sched.lockdep?.release(this.#map, 'rwsem.up_write');
     this.#writer = false;
+    this.#writerTask = -1;
     this.#sched.kick(this.id);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * A shared cell: one of the kernel's plain shared variables, read with `READ_ONCE()` and
  * written with `WRITE_ONCE()`. `load()` and `store()` are scheduling points, so a checker
- * explores every order of unlocked accesses; `.value` reads without a point (for invariants
- * and for code that holds the lock protecting the cell).
+ * explores every order of unlocked accesses; `.value` reads without a point (for invariants,
+ * wait conditions and code that holds the lock protecting the cell) and `set()` writes
+ * without one. Both are recorded (`access`), so a checker's reduction sees them.
  */
 
 import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
@@ -17,6 +18,7 @@ export class Shared<T> {
   readonly #sched: Scheduler;
   readonly #loadOp: Op;
   readonly #storeOp: Op;
+  readonly #peekOp: Op;
   #value: T;
 
   constructor(initial: T, options: SyncOptions = {}) {
@@ -27,10 +29,12 @@ export class Shared<T> {
     this.#value = initial;
     this.#loadOp = { kind: 'cell.load', obj: this.id, write: false, name: this.name };
     this.#storeOp = { kind: 'cell.store', obj: this.id, write: true, name: this.name };
+    this.#peekOp = { kind: 'cell.value', obj: this.id, write: false, name: this.name, quiet: true };
   }
 
-  /** The current value, read without a scheduling point. */
+  /** The current value, read without a scheduling point (recorded as a read of the cell). */
   get value(): T {
+    this.#sched.access(this.#peekOp);
     return this.#value;
   }
 

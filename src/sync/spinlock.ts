@@ -37,6 +37,7 @@ export class SpinLock {
   readonly #lockOp: Op;
   readonly #unlockOp: Op;
   readonly #map: LockMap;
+  readonly #peekOp: Op;
   #held = false;
   #heldAcrossAwait = false;
   #checkPending = false;
@@ -53,10 +54,18 @@ export class SpinLock {
     this.#lockOp = { kind: 'spin.lock', obj: this.id, write: true, name: this.name };
     this.#unlockOp = { kind: 'spin.unlock', obj: this.id, write: true, name: this.name };
     this.#map = lockMap(this.name, options.lockClass);
+    this.#peekOp = {
+      kind: 'spin.is_locked',
+      obj: this.id,
+      write: false,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** True while held. */
+  /** True while held (recorded as a read). */
   get isLocked(): boolean {
+    this.#sched.access(this.#peekOp);
     return this.#held;
   }
 

@@ -25,6 +25,7 @@ export class Srcu {
   readonly #readOp: Op;
   readonly #unlockOp: Op;
   readonly #syncOp: Op;
+  readonly #countOp: Op;
   #epoch = 0;
   readonly #readers = new Map<number, number>();
 
@@ -36,10 +37,21 @@ export class Srcu {
     this.#readOp = { kind: 'srcu.read_lock', obj: this.id, write: false, name: this.name };
     this.#unlockOp = { kind: 'srcu.read_unlock', obj: this.id, write: true, name: this.name };
     this.#syncOp = { kind: 'srcu.synchronize', obj: this.id, write: true, name: this.name };
+    this.#countOp = {
+      kind: 'srcu.readers',
+      obj: this.id,
+      write: true,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** How many read sections are open now. */
+  /**
+   * How many read sections are open now. Recorded as a *write*: `srcu_read_lock` changes the
+   * count but is recorded as a read (readers commute), so reading it must not commute with it.
+   */
   get readers(): number {
+    this.#sched.access(this.#countOp);
     let total = 0;
     for (const count of this.#readers.values()) total += count;
     return total;

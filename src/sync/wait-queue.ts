@@ -25,6 +25,7 @@ export class WaitQueue {
   readonly #sched: Scheduler;
   readonly #waitOp: Op;
   readonly #wakeOp: Op;
+  readonly #countOp: Op;
   #generation = 0;
   #sleepers = 0;
 
@@ -35,10 +36,21 @@ export class WaitQueue {
     this.id = this.#sched.objectId(this.name);
     this.#waitOp = { kind: 'wq.wait', obj: this.id, write: false, name: this.name };
     this.#wakeOp = { kind: 'wq.wake', obj: this.id, write: true, name: this.name };
+    this.#countOp = {
+      kind: 'wq.sleepers',
+      obj: this.id,
+      write: true,
+      name: this.name,
+      quiet: true,
+    };
   }
 
-  /** How many tasks sleep on this queue now. */
+  /**
+   * How many tasks sleep on this queue now. Recorded as a *write*: a sleeper changes the
+   * count but records a read of the queue (sleepers commute), so reading it must not commute.
+   */
   get sleepers(): number {
+    this.#sched.access(this.#countOp);
     return this.#sleepers;
   }
 
@@ -48,7 +60,7 @@ export class WaitQueue {
    */
   async wait(cond: () => boolean): Promise<void> {
     mightSleepCheck(this.#sched, `wq.wait on ${this.name}`); // wait_event(): might_sleep() first
-    this.#sched.access(this.#waitOp); // the condition is guarded by this queue (for DPOR)
+    this.#sched.access(this.#waitOp); // cond() records its own reads (`.value`, `peek()`)
     while (!cond()) await this.sleep();
   }
 

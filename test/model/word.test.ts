@@ -16,7 +16,7 @@ class Counting extends EventLoopScheduler {
 }
 
 describe('Word', () => {
-  it('records get and set, not peek', () => {
+  it('records get, set and peek (peek quietly: no trace event)', () => {
     const sched = new Counting();
     const w = new Word(1, 'kvm->mmu_invalidate_seq', sched);
     w.set(w.get() + 1);
@@ -26,7 +26,9 @@ describe('Word', () => {
       [
         ['word.load', false],
         ['word.store', true],
+        ['word.peek', false],
       ],
     );
+    assert.equal(sched.ops.at(-1)?.quiet, true);
   });
 });

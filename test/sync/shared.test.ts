@@ -21,7 +21,7 @@ class Recording extends EventLoopScheduler {
 }
 
 describe('Shared', () => {
-  it('load/store are points; set is an access; value reads without one', async () => {
+  it('load/store are points; set is an access; value is a recorded read without a point', async () => {
     const sched = new Recording();
     const cell = new Shared(1, { scheduler: sched, name: 'count' });
     assert.equal(await cell.load(), 1);
@@ -29,6 +29,12 @@ describe('Shared', () => {
     assert.equal(cell.value, 2);
     cell.set(3);
     assert.equal(cell.value, 3);
-    assert.deepEqual(sched.ops, ['point:cell.load', 'point:cell.store', 'access:cell.store']);
+    assert.deepEqual(sched.ops, [
+      'point:cell.load',
+      'point:cell.store',
+      'access:cell.value',
+      'access:cell.store',
+      'access:cell.value',
+    ]);
   });
 });

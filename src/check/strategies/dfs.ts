@@ -15,9 +15,13 @@
  * | backtrack   | every allowed task   | the first choice, then what races add            |
  * | sleep       | empty                | tasks explored at the parent, independent of the parent's step |
  *
- * Sleep sets carry each sleeping task's accesses (recorded when it ran from that node); a
- * run whose every enabled task sleeps is pruned (`-1`). With a preemption bound (plain DFS
- * only: see {@link REDUCTION_WITH_BOUND}), a choice that would exceed it is not allowed.
+ * Sleep sets carry each sleeping task's accesses (recorded when it ran from that node: a
+ * step's footprint is a function of the values it reads, so it is the same at the child when
+ * the parent's step wrote none of them); a run whose every enabled task sleeps is pruned
+ * (`-1`). A race whose task is asleep at the race's node adds the tasks of the later steps
+ * that conflict with the sleeping footprint ({@link DfsStrategy} `#addAt`). With a
+ * preemption bound (plain DFS only: see {@link REDUCTION_WITH_BOUND}), a choice that would
+ * exceed it is not allowed.
  *
  * Fairness (`fairness.ts`, on by default): each node also keeps the enabled tasks fairness
  * allows there (`#fair`); every choice, backtrack and race reversal is taken among those
@@ -131,7 +135,7 @@ export class DfsStrategy implements Strategy {
     if (this.#reduction) {
       for (let d = this.#branch; d < log.steps; d++)
         this.#access[d]![this.#chosen[d]!] = stepAccesses(log, d);
-      this.#races.analyze(log, (i, initials) => this.#addAt(i, initials));
+      this.#races.analyze(log, (i, task) => this.#addAt(i, task, log));
     }
     for (let d = this.#depth - 1; d >= 0; d--) {
       const rest = this.#backtrack[d]! & ~this.#done[d]! & ~this.#sleep[d]! & this.#allowed(d);
@@ -204,7 +208,7 @@ export class DfsStrategy implements Strategy {
     ) {
       const task = 31 - Math.clz32(rest & -rest);
       const access = this.#access[d]![task];
-      if (access === undefined || dependent(access, stepAccess)) continue;
+      if (access === undefined || dependent(access, stepAccess, log)) continue;
       sleep |= 1 << task;
       this.#access[d + 1]![task] = access;
     }
@@ -212,16 +216,40 @@ export class DfsStrategy implements Strategy {
   }
 
   /**
-   * Adds one of `initials` at node `i`, unless one is already chosen, done or asleep there.
-   * When fairness holds every one of them back, see {@link DfsStrategy.#unblock}.
+   * A race of step `i` with a later transition of `task`: `task` must be explored at node `i`
+   * (Flanagan-Godefroid: `task` if enabled there, else every enabled task). When `task` is
+   * asleep at `i`, its step from `i` is covered by an earlier branch, but the races that step
+   * would show are not: its footprint there (kept by the sleep set) may differ from the one
+   * this run saw after `i`, because a step's footprint depends on what it reads. So every
+   * later step of this run dependent with that footprint gets its task explored at `i`.
    */
-  #addAt(i: number, initials: number): void {
-    if ((initials & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
-    const enabled = this.#fair[i]!;
-    const candidates = initials & enabled;
-    const held = initials & this.#enabled[i]! & ~enabled;
-    if (candidates === 0 && held !== 0 && this.#unblock(i, held)) return;
-    this.#backtrack[i]! |= candidates === 0 ? enabled : candidates & -candidates;
+  #addAt(i: number, task: number, log: ExecutionLogView): void {
+    if ((this.#sleep[i]! & (1 << task)) === 0) {
+      this.#addTask(i, task);
+      return;
+    }
+    const footprint = this.#access[i]![task]!;
+    for (let j = i; j < log.steps; j++) {
+      const q = log.taskAt(j);
+      if (q !== task && dependent(footprint, stepAccesses(log, j), log)) this.#addTask(i, q);
+    }
+  }
+
+  /**
+   * Adds `task` to node `i`'s backtrack set when fairness allows it there; when fairness holds
+   * it back (enabled, not allowed), schedules the task it waits for ({@link DfsStrategy.#unblock});
+   * otherwise (not enabled, or nothing to unblock) every task fairness allows at `i`.
+   */
+  #addTask(i: number, task: number): void {
+    const bit = 1 << task;
+    if ((bit & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
+    const allowed = this.#fair[i]!;
+    if ((allowed & bit) !== 0) {
+      this.#backtrack[i]! |= bit;
+      return;
+    }
+    if ((this.#enabled[i]! & bit) !== 0 && this.#unblock(i, bit)) return;
+    this.#backtrack[i]! |= allowed;
   }
 
   /**

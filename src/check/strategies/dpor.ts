@@ -1,17 +1,17 @@
 /**
- * Race detection for dynamic partial-order reduction, source-set style (Abdulla, Aronis,
- * Jonsson & Sagonas, "Optimal dynamic partial order reduction", POPL 2014, Algorithm 1,
- * which refines Flanagan & Godefroid 2005 so that it stays sound with sleep sets), run on
- * a completed or pruned execution, with vector clocks over the dependence relation of
- * `execution-log.ts`.
+ * Race detection for dynamic partial-order reduction, Flanagan-Godefroid style (Flanagan &
+ * Godefroid, "Dynamic partial-order reduction for model checking software", POPL 2005), run
+ * on a completed, cut or pruned execution, with vector clocks over the dependence relation
+ * of `execution-log.ts`. The soundness argument is in `docs/architecture.md` ("Reduction").
  *
- * A *transition* is an executed step, or the op a task is still parked at when the run
- * ended (a deadlock, or a run cut by sleep sets: the races of what it was about to do count).
- * Step `i` *races* with transition `t` of task `p` when they are dependent, `task(i) != p`,
- * and `i` does not happen before `t` through any other step. For each race the caller gets
- * the *initials* of `v = notdep(i).t`: the tasks that can run first in the steps after `i`
- * that do not happen after `i`, followed by `t`. Exploring any one of them at `i` reverses
- * the race (the DFS adds one unless one is already done, chosen or asleep there).
+ * A *transition* is an executed step; the op a task is *blocked* at (parked, not enabled)
+ * at any state of the run (a blocked op is a failed attempt: it reads its object and changes
+ * nothing, so its races count at every state, not only when it finally runs); or the op a
+ * task is still parked at when the run ended. In a run cut at a finding (not maximal) the
+ * next step of a parked task is unknown beyond its op, so it counts as dependent with every
+ * step. Step `i` *races* with transition `t` of task `p` when they are dependent,
+ * `task(i) != p`, and `i` does not happen before `t` through any other step. For each race
+ * the caller gets `(i, p)`: `p` must be explored at node `i` (`dfs.ts`).
  *
  * A parked transition is not co-enabled with the step that enabled it (FG's "may be
  * co-enabled"): the `unlock` that let a `lock` through, the wake that ended a sleep. That
@@ -29,14 +29,23 @@ import { TASKS_MAX } from '../limits.ts';
 
 const WIDTH = TASKS_MAX + 1;
 
+/**
+ * The key under which a visible write (to an object invariant `k` reads) is also recorded,
+ * for the lowest bit `k` of a visibility mask: `-k` (`0` for invariant 0: object 0 touches
+ * nothing shared, and keys of real objects are positive), so writes visible to one
+ * invariant never commute.
+ */
+function visibleKey(mask: number): number {
+  return -(31 - Math.clz32(mask & -mask));
+}
+
 /** Receives a race: step `i` and the mask of the initials that reverse it. */
-export type RaceSink = (i: number, initials: number) => void;
+export type RaceSink = (i: number, task: number) => void;
 
 /** Finds the races of an execution (see the module comment). Reuses its buffers. */
 export class RaceDetector {
   #clocks = new Int32Array(0);
   readonly #last = new Int32Array(WIDTH);
-  readonly #first = new Int32Array(WIDTH);
   readonly #objects = new Map<number, number[]>();
   readonly #candidates: number[] = [];
   readonly #races: number[] = [];
@@ -44,22 +53,55 @@ export class RaceDetector {
   /** Calls `onRace` for every race of the run recorded in `log`. */
   analyze(log: ExecutionLogView, onRace: RaceSink): void {
     const n = log.steps;
-    if (this.#clocks.length < (n + 1) * WIDTH)
-      this.#clocks = new Int32Array(Math.max((n + 1) * WIDTH * 2, 1024));
+    if (this.#clocks.length < (n + 2) * WIDTH)
+      this.#clocks = new Int32Array(Math.max((n + 2) * WIDTH * 2, 1024));
     this.#last.fill(-1);
     this.#objects.clear();
     for (let j = 0; j < n; j++) {
+      this.#blocked(log, j, onRace);
       const p = log.taskAt(j);
       this.#collect(log, log.accessStart(j), log.accessEnd(j), -1);
-      this.#transition(log, j, p, this.#enabler(log, j, p), onRace);
+      this.#transition(log, j, j, p, this.#enabler(log, j, p), onRace);
       this.#last[p] = j;
-      for (let a = log.accessStart(j); a < log.accessEnd(j); a++) this.#record(log.access(a), j);
+      for (let a = log.accessStart(j); a < log.accessEnd(j); a++)
+        this.#record(log, log.access(a), j);
     }
     for (let k = 0; k < log.pendingCount; k++) {
       const p = log.pendingTask(k);
-      this.#collect(log, 0, 0, log.pendingAccess(k));
-      this.#transition(log, n, p, this.#enabler(log, n, p), onRace);
+      if (log.cut) this.#everyStep(n);
+      else this.#collect(log, 0, 0, log.pendingAccess(k));
+      this.#transition(log, n, n, p, this.#enabler(log, n, p), onRace);
     }
+  }
+
+  /**
+   * The races of the ops the tasks blocked at state `j` wait at, against steps before `j`
+   * (Flanagan & Godefroid: a blocked task's next transition is checked at every state). A
+   * blocked op is a failed attempt that changes nothing; its races are those of an attempt
+   * made at this state. Computed where they can change: at the first state of a blocked
+   * stretch, and after a step that touched the op's object.
+   */
+  #blocked(log: ExecutionLogView, j: number, onRace: RaceSink): void {
+    for (let b = log.blockedStart(j); b < log.blockedEnd(j); b++) {
+      const p = log.blockedTask(b);
+      const code = log.blockedAccess(b);
+      if (j > 0 && !this.#fresh(log, j, p, code)) continue;
+      this.#collect(log, 0, 0, code);
+      this.#transition(log, j, log.steps + 1, p, -1, onRace);
+    }
+  }
+
+  /** True when state `j`'s blocked op `code` of `p` may race differently than at `j - 1`. */
+  #fresh(log: ExecutionLogView, j: number, p: number, code: number): boolean {
+    let before = false;
+    for (let b = log.blockedStart(j - 1); b < log.blockedEnd(j - 1); b++)
+      if (log.blockedTask(b) === p && log.blockedAccess(b) === code) before = true;
+    if (!before) return true;
+    for (let a = log.accessStart(j - 1); a < log.accessEnd(j - 1); a++) {
+      const x = log.access(a);
+      if (x >> 1 === code >> 1 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
+    }
+    return false;
   }
 
   /** The last step before `j` (after `p`'s previous step) at which `p` was disabled, or -1. */
@@ -69,16 +111,20 @@ export class RaceDetector {
     return -1;
   }
 
-  /** Clock of transition `j` of task `p` (row `j`), its races and their initials. */
+  /**
+   * Clock of transition `j` (position: after the steps before `j`) of task `p`, in clock row
+   * `slot`, its races and their initials.
+   */
   #transition(
     log: ExecutionLogView,
     j: number,
+    slot: number,
     p: number,
     enabler: number,
     onRace: RaceSink,
   ): void {
     const clocks = this.#clocks;
-    const row = j * WIDTH;
+    const row = slot * WIDTH;
     const previous = this.#last[p]!;
     if (previous >= 0) clocks.copyWithin(row, previous * WIDTH, previous * WIDTH + WIDTH);
     else clocks.fill(0, row, row + WIDTH);
@@ -91,7 +137,7 @@ export class RaceDetector {
     }
     if (enabler >= 0) this.#merge(row, enabler);
     clocks[row + p] = j + 1;
-    for (const i of races) onRace(i, this.#initials(log, i, j, p));
+    for (const i of races) onRace(i, p);
   }
 
   #merge(row: number, step: number): void {
@@ -101,43 +147,19 @@ export class RaceDetector {
       if (clocks[from + k]! > clocks[row + k]!) clocks[row + k] = clocks[from + k]!;
   }
 
-  /** The initials of `notdep(i).t` for transition `j` of task `p` (clock in row `j`). */
-  #initials(log: ExecutionLogView, i: number, j: number, p: number): number {
-    const clocks = this.#clocks;
-    const ti = log.taskAt(i);
-    const first = this.#first;
-    first.fill(-1);
-    let seen = 0;
-    for (let k = i + 1; k < j; k++) {
-      const q = log.taskAt(k);
-      if ((seen & (1 << q)) !== 0) continue;
-      seen |= 1 << q;
-      if (clocks[k * WIDTH + ti]! <= i) first[q] = k;
-    }
-    let initials = 0;
-    for (let q = 0; q < TASKS_MAX; q++) {
-      const at = first[q]!;
-      if (at < 0 && q !== p) continue;
-      const row = at < 0 ? j * WIDTH : at * WIDTH;
-      let initial = true;
-      for (let r = 0; r < TASKS_MAX && initial; r++) {
-        if (r !== q && first[r]! >= 0 && clocks[row + r]! > first[r]!) initial = false;
-      }
-      if (initial) initials |= 1 << q;
-    }
-    return initials;
-  }
-
-  /** The steps dependent with a transition's accesses, latest first, without duplicates. */
+  /**
+   * The steps dependent with a transition's accesses (`from`..`to` of the log, plus `extra`
+   * when not negative), latest first, without duplicates.
+   */
   #collect(log: ExecutionLogView, from: number, to: number, extra: number): void {
     const candidates = this.#candidates;
     candidates.length = 0;
     for (let a = from; a <= to; a++) {
       const code = a < to ? log.access(a) : extra;
       if (code < 0) continue;
-      const list = this.#objects.get(code >> 1);
-      if (list === undefined) continue;
-      for (const entry of list) if (((entry | code) & 1) === 1) candidates.push(entry >> 1);
+      this.#candidatesOf(code >> 1, code);
+      for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
+        this.#candidatesOf(visibleKey(v), 1);
     }
     candidates.sort((x, y) => y - x);
     let kept = 0;
@@ -147,10 +169,32 @@ export class RaceDetector {
     candidates.length = kept;
   }
 
-  /** Records an access of step `j`. */
-  #record(code: number, j: number): void {
-    let list = this.#objects.get(code >> 1);
-    if (list === undefined) this.#objects.set(code >> 1, (list = []));
-    list.push(j * 2 + (code & 1));
+  /**
+   * Every step before `n`, latest first: the candidates of a transition whose footprint is
+   * unknown (the next step of a task in a run cut at a finding), dependent with all.
+   */
+  #everyStep(n: number): void {
+    const candidates = this.#candidates;
+    candidates.length = 0;
+    for (let i = n - 1; i >= 0; i--) candidates.push(i);
+  }
+
+  #candidatesOf(key: number, code: number): void {
+    const list = this.#objects.get(key);
+    if (list === undefined) return;
+    for (const entry of list) if (((entry | code) & 1) === 1) this.#candidates.push(entry >> 1);
+  }
+
+  /** Records an access of step `j` (a visible write also under {@link VISIBLE}). */
+  #record(log: ExecutionLogView, code: number, j: number): void {
+    this.#recordAt(code >> 1, j * 2 + (code & 1));
+    for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
+      this.#recordAt(visibleKey(v), j * 2 + 1);
+  }
+
+  #recordAt(key: number, entry: number): void {
+    let list = this.#objects.get(key);
+    if (list === undefined) this.#objects.set(key, (list = []));
+    list.push(entry);
   }
 }
