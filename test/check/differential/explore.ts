@@ -49,7 +49,15 @@ export async function exploreScenario(
 ): Promise<Explored> {
   const strategy = new DfsStrategy({ reduction, preemptionBound: undefined });
   const counters = startCounters();
-  const run = { maxSteps: 200, seed: 0, semantics: 'current', trace: false } as const;
+  // As check() runs the default search: fair, and with the reduction the fairness accesses
+  // recorded (a yield is dependent with every other task's step: docs/architecture.md).
+  const run = {
+    maxSteps: 200,
+    seed: 0,
+    semantics: 'current',
+    trace: false,
+    fairness: reduction,
+  } as const;
   await search(scenario, strategy, new ExecutionLog(), run, counters, {
     maxSchedules,
     timeLimitMs: 600_000,
