@@ -19,7 +19,8 @@
  * step's footprint is a function of the values it reads, so it is the same at the child when
  * the parent's step wrote none of them); a run whose every enabled task sleeps is pruned
  * (`-1`). A race whose task is asleep at the race's node adds the tasks of the later steps
- * that conflict with the sleeping footprint ({@link DfsStrategy} `#addAt`). With a
+ * that conflict with the sleeping footprint, and of those that do not happen after the
+ * race's step ({@link DfsStrategy} `#addAt`). With a
  * preemption bound (plain DFS only: see {@link REDUCTION_WITH_BOUND}), a choice that would
  * exceed it is not allowed.
  *
@@ -221,7 +222,11 @@ export class DfsStrategy implements Strategy {
    * asleep at `i`, its step from `i` is covered by an earlier branch, but the races that step
    * would show are not: its footprint there (kept by the sleep set) may differ from the one
    * this run saw after `i`, because a step's footprint depends on what it reads. So every
-   * later step of this run dependent with that footprint gets its task explored at `i`.
+   * later step of this run dependent with that footprint gets its task explored at `i`. And
+   * the reversal need not start with `task`: when `task`'s step needs other steps first (a
+   * lock another task releases, a value it writes), the sleep set covers none of it. So the
+   * task of every later step that does not happen after step `i` is explored at `i` too: the
+   * reversal starts with one of them (source sets; found by the differential, seed 1511).
    */
   #addAt(i: number, task: number, log: ExecutionLogView): void {
     if ((this.#sleep[i]! & (1 << task)) === 0) {
@@ -233,6 +238,28 @@ export class DfsStrategy implements Strategy {
       const q = log.taskAt(j);
       if (q !== task && dependent(footprint, stepAccesses(log, j), log)) this.#addTask(i, q);
     }
+    for (const q of this.#notAfter(i, log)) if (q !== task) this.#addTask(i, q);
+  }
+
+  /**
+   * The tasks of the steps after `i` that do not happen after step `i` (program order plus
+   * dependence): a superset of the initials of the sequence a race reversal at `i` runs first.
+   */
+  #notAfter(i: number, log: ExecutionLogView): number[] {
+    const after: number[][] = [stepAccesses(log, i)];
+    let afterTasks = 1 << log.taskAt(i);
+    let tasks = 0;
+    for (let j = i + 1; j < log.steps; j++) {
+      const q = log.taskAt(j);
+      const access = stepAccesses(log, j);
+      if ((afterTasks & (1 << q)) !== 0 || after.some((a) => dependent(a, access, log))) {
+        after.push(access);
+        afterTasks |= 1 << q;
+      } else tasks |= 1 << q;
+    }
+    const out: number[] = [];
+    for (let rest = tasks; rest !== 0; rest &= rest - 1) out.push(31 - Math.clz32(rest & -rest));
+    return out;
   }
 
   /**
