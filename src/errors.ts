@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ENOKERNEL'
   | 'ESLEEP'
   | 'EBUG'
+  | 'EQUEUE'
   | 'EINTERNAL';
 
 /** Base class of every error the library throws on purpose. */
@@ -134,6 +135,30 @@ export class KernelBugError extends MmuNotifierError {
   constructor(message: string, site: KernelSite) {
     super('EBUG', message);
     this.site = site;
+  }
+}
+
+/** What went wrong with a distributed run's queue (`mmu-notifier check --queue`, `worker`). */
+export type QueueErrorReason =
+  | 'bad-url'
+  | 'unreachable'
+  | 'run-mismatch'
+  | 'worker-load'
+  | 'job-failed';
+
+/**
+ * A distributed run (`src/queue/`) cannot go on: a `--queue` URL that is not a Redis URL
+ * (`bad-url`), a Redis server that does not answer (`unreachable`), a `--run` id whose stored
+ * scenario or options differ from the command's (`run-mismatch`), a worker that cannot load
+ * the run's scenario (`worker-load`, naming the worker), a job that failed for good
+ * (`job-failed`). The message says which and what to do; `reason` says it to a program.
+ */
+export class QueueError extends MmuNotifierError {
+  /** Which of the failures above. */
+  readonly reason: QueueErrorReason;
+  constructor(reason: QueueErrorReason, message: string, options?: { cause?: unknown }) {
+    super('EQUEUE', message, options);
+    this.reason = reason;
   }
 }
 

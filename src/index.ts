@@ -78,7 +78,7 @@ export type {
 export type { MmuNotifierRange, MmuNotifyEvent, Semantics } from './core/range.ts';
 export { ADDRESS_END, describeRange, EAGAIN, MMU_NOTIFY_EVENTS, SEMANTICS } from './core/range.ts';
 // Errors.
-export type { ErrorCode, KernelSite } from './errors.ts';
+export type { ErrorCode, KernelSite, QueueErrorReason } from './errors.ts';
 export {
   InternalError,
   InvalidArgumentError,
@@ -88,6 +88,7 @@ export {
   LockStateError,
   MmuNotifierError,
   OverflowError,
+  QueueError,
   ReleasedError,
   ScenarioSetupError,
   SleepInAtomicError,
