@@ -1,24 +1,22 @@
 /**
  * What the queue needs from a job API: the seam between the distributed engine
- * (`coordinator.ts`, `worker.ts`: bullmq, Redis, retries, duplicates) and what a job *is*
- * (the checker's subtree jobs: `checker-jobs.ts`). The engine never looks inside a job or a
- * result; it keys, enqueues, counts and stores them. Both sides are plain JSON.
+ * (`executor.ts`, `worker.ts`: bullmq, Redis, retries, duplicates) and what a job *is* (the
+ * checker's subtree and seed jobs, `check/parallel/job.ts`). The engine never looks inside a
+ * job or a result beyond this; it keys, enqueues, counts and stores them. Both are plain JSON.
  */
 
-/** The coordinator's view of a kind of job `J` whose result is `R`. */
-export interface QueueJobs<J, R> {
-  /** The run's first jobs. */
-  roots(): readonly J[];
+/** A job as the engine sees it: plain JSON with an id unique in its run. */
+export interface KeyedJob {
   /**
-   * The job's identity: two jobs with one key are one job (the second is a duplicate and is
-   * not run). Deterministic: the same job always gets the same key, on every machine.
+   * The job's identity in its run: two jobs with one id are one job, and a job whose id has
+   * a stored result is not run again (a resumed run). Deterministic: the same job always
+   * gets the same id, on every machine and in every coordinator that replays the run.
    */
-  key(job: J): string;
-  /** The new jobs a result asks for (backtrack points above its subtree's root, say). */
-  children(result: R): readonly J[];
-  /** Counters summed over the run (schedules, steps...): non-negative integers. */
-  counters(result: R): Readonly<Record<string, number>>;
+  readonly id: string;
 }
+
+/** Counters of a result, summed over the run (schedules, steps...): non-negative integers. */
+export type ResultCounters<R> = (result: R) => Readonly<Record<string, number>>;
 
 /** A worker's view: runs one job of a run. */
 export type JobRunner = (job: unknown) => Promise<unknown>;

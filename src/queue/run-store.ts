@@ -1,18 +1,20 @@
 /**
- * One distributed run's state in Redis (keys in `layout.ts`): everything the coordinator
- * knows is here, so a coordinator that restarts with the same run id picks the run up where
- * the last one stopped.
+ * One distributed run's state in Redis (keys in `layout.ts`): the run's description, every
+ * job enqueued and every result, so a coordinator that restarts with the same run id replays
+ * its (deterministic) search against the stored results and goes on where the last one
+ * stopped.
  *
  * | operation        | writes                                        | idempotent because                      |
  * |------------------|-----------------------------------------------|-----------------------------------------|
  * | `open`           | meta (HSETNX each field), runs zset            | an existing run is compared, not written |
  * | `recordJob`      | jobs hash (HSETNX)                             | an existing key is left as it is        |
  * | `merge`          | merged set, results hash, stats (one script)   | the script does nothing once merged     |
+ * | `count`          | stats (jobs, reused)                           | not: bookkeeping, not part of a verdict |
  * | `finish`         | meta `status`, `verdict`                       | last writer wins, same value            |
  *
- * Pairs with the coordinator's order: a result's new jobs are recorded and enqueued *before*
- * the result is merged, so a coordinator stopped in between re-enqueues them (no loss) and a
- * merged result is never merged again (no double count).
+ * A job is recorded before it is enqueued and its result merged before the search sees it,
+ * so a coordinator stopped anywhere re-enqueues what was lost (bullmq drops the copy if the
+ * job is there) and never counts a result twice.
  */
 
 import type { Redis } from 'ioredis';
@@ -120,6 +122,11 @@ export class RunStore {
     for (const [field, n] of Object.entries(counters)) args.push(field, Math.trunc(n));
     const keys = [this.#keys.merged, this.#keys.results, this.#keys.stats];
     return (await this.#redis.eval(MERGE_SCRIPT, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /** The stored result (JSON) of job `key`, if any. */
+  async result(key: string): Promise<string | undefined> {
+    return (await this.#redis.hget(this.#keys.results, key)) ?? undefined;
   }
 
   /** Every merged result (JSON), by job key. */

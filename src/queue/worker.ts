@@ -25,7 +25,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection } from './connection.ts';
-import { WORKER_LOAD_MARK } from './coordinator.ts';
+import { WORKER_LOAD_MARK } from './executor.ts';
 import type { JobRunner } from './jobs.ts';
 import { JOB_QUEUE, KEY_PREFIX, type QueueJobData, type RunMeta } from './layout.ts';
 import { RunStore } from './run-store.ts';

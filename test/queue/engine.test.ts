@@ -1,10 +1,11 @@
 /**
  * The distributed engine on its own, with a synthetic job type: a job is a node of a tree
- * (a string of 'a'/'b'), its result names its children, and two different parents name one
- * child (a duplicate the coordinator must drop). Checks: every node is run once and merged
- * once; a coordinator stopped mid-run and started again with the same run id finishes the
- * run with the same totals; a duplicate result changes nothing; a run id that checks
- * something else is refused; bad URLs and an unreachable server are typed errors.
+ * (a string of 'a'/'b'), its result names its children, two parents name one child, and a
+ * small search walks the tree in rounds through the queue executor. Checks: every job runs
+ * once and its result is stored once; a coordinator stopped mid-run and started again with
+ * the same run id reruns no job; a duplicate result changes nothing; a run id that checks
+ * something else is refused; a worker that cannot load the scenario is a typed error; bad
+ * URLs and an unreachable server are typed errors.
  * Needs `redis-server` (skipped visibly without it).
  */
 
@@ -13,8 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { QueueError } from '../../src/errors.ts';
 import { connectRedis } from '../../src/queue/connection.ts';
-import { coordinate } from '../../src/queue/coordinator.ts';
-import type { QueueJobs } from '../../src/queue/jobs.ts';
+import { QueueExecutor } from '../../src/queue/executor.ts';
 import type { RunMeta } from '../../src/queue/layout.ts';
 import { RunStore } from '../../src/queue/run-store.ts';
 import { parseQueueUrl } from '../../src/queue/url.ts';
@@ -22,42 +22,59 @@ import { type QueueWorker, startQueueWorker } from '../../src/queue/worker.ts';
 import { type RedisUnderTest, skipWithoutRedis, startRedis } from './redis-server.ts';
 
 interface TreeJob {
-  readonly path: string;
+  readonly id: string;
 }
 interface TreeResult {
-  readonly path: string;
+  readonly id: string;
   readonly children: readonly TreeJob[];
 }
 
 const DEPTH = 6;
 
-/** Node `path`'s children; 'ab…' and 'ba…' at depth 2 both name 'ab' + rest (duplicates). */
-function childrenOf(path: string): TreeJob[] {
-  if (path.length >= DEPTH) return [];
+/** Node `id`'s children; 'ba…' is renamed 'ab…': two parents name one child (a duplicate). */
+function childrenOf(id: string): TreeJob[] {
+  if (id.length >= DEPTH) return [];
   const norm = (p: string): string => (p.startsWith('ba') ? `ab${p.slice(2)}` : p);
-  return [{ path: norm(`${path}a`) }, { path: norm(`${path}b`) }];
+  return [{ id: norm(`${id}a`) }, { id: norm(`${id}b`) }];
 }
 
-const treeJobs: QueueJobs<TreeJob, TreeResult> = {
-  roots: () => [{ path: '' }],
-  key: (job) => `n${job.path}`,
-  children: (result) => result.children,
-  counters: (result) => ({ nodes: 1, leaves: result.children.length === 0 ? 1 : 0 }),
-};
-
-/** Distinct nodes of the tree (what a run must merge). */
+/** Distinct nodes of the tree (what a run must run). */
 function distinctNodes(): Set<string> {
   const seen = new Set<string>();
   const walk = (p: string): void => {
     if (seen.has(p)) return;
     seen.add(p);
-    for (const c of childrenOf(p)) walk(c.path);
+    for (const c of childrenOf(p)) walk(c.id);
   };
   walk('');
   return seen;
 }
 
+/**
+ * The search of this test: runs the tree breadth-first in rounds through `executor`, skipping
+ * nodes it has run; throws after `stopAfter` results (a coordinator killed mid-run).
+ */
+async function walkTree(
+  executor: QueueExecutor<TreeJob, TreeResult>,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<Set<string>> {
+  const seen = new Set<string>(['']);
+  let round: TreeJob[] = [{ id: '' }];
+  let results = 0;
+  while (round.length > 0) {
+    const got = await Promise.all(round.map((job) => executor.run(job)));
+    results += got.length;
+    if (results >= stopAfter) throw new Error('coordinator killed');
+    round = got.flatMap((r) => r.children).filter((c) => !seen.has(c.id) && seen.add(c.id));
+  }
+  return seen;
+}
+
 const META: RunMeta = { layout: 1, version: 'test', scenario: 'tree', name: 'tree', options: {} };
+const counters = (result: TreeResult) => ({
+  nodes: 1,
+  leaves: result.children.length === 0 ? 1 : 0,
+});
 
 describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, () => {
   let server: RedisUnderTest;
@@ -67,8 +84,8 @@ describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, ()
 
   before(async () => {
     server = await startRedis();
-    redis = await connectRedis(parseQueueUrl(server.url));
     const address = parseQueueUrl(server.url);
+    redis = await connectRedis(address);
     for (let i = 0; i < 2; i++) {
       workers.push(
         await startQueueWorker({
@@ -79,9 +96,9 @@ describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, ()
           load: async (meta) => {
             if (meta.scenario !== 'tree') throw new Error(`no such tree '${meta.scenario}'`);
             return async (job) => {
-              runs.push((job as TreeJob).path);
-              const { path } = job as TreeJob;
-              return { path, children: childrenOf(path) } satisfies TreeResult;
+              const { id } = job as TreeJob;
+              runs.push(id);
+              return { id, children: childrenOf(id) } satisfies TreeResult;
             };
           },
           log: () => {},
@@ -96,47 +113,52 @@ describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, ()
     await server?.stop();
   });
 
-  test('every node is run and merged once; duplicates are dropped', async () => {
+  const open = async (runId: string, meta = META) => {
+    const store = new RunStore(redis, runId);
+    await store.open(meta, 0);
+    const address = parseQueueUrl(server.url);
+    return {
+      store,
+      executor: await QueueExecutor.open<TreeJob, TreeResult>({ address, store, counters }),
+    };
+  };
+
+  test('every job runs once on the workers; its result is stored and counted once', async () => {
     runs.length = 0;
-    const store = new RunStore(redis, 'tree1');
-    await store.open(META, 0);
-    const end = await coordinate({ address: parseQueueUrl(server.url), store, jobs: treeJobs });
+    const { store, executor } = await open('tree1');
+    const seen = await walkTree(executor);
+    await executor.removeJobs();
+    await executor.close();
     const nodes = distinctNodes();
-    assert.equal(end.results.size, nodes.size);
-    assert.deepEqual(new Set([...end.results.values()].map((r) => r.path)), nodes);
-    assert.equal(end.stats['nodes'], nodes.size);
-    assert.equal(end.stats['jobs'], nodes.size);
-    assert.ok((end.stats['duplicates'] ?? 0) > 0, 'the tree names some nodes twice');
-    assert.equal(new Set(runs).size, runs.length, 'no node ran twice');
+    assert.deepEqual(seen, nodes);
+    assert.equal(runs.length, nodes.size, 'no job ran twice');
+    assert.equal((await store.results()).size, nodes.size);
+    const stats = await store.stats();
+    assert.equal(stats['nodes'], nodes.size);
+    assert.equal(stats['jobs'], nodes.size);
   });
 
-  test('a coordinator stopped mid-run is resumed by the same run id', async () => {
-    const address = parseQueueUrl(server.url);
-    const store = new RunStore(redis, 'tree2');
-    await store.open(META, 0);
-    let stopAt = 5;
-    const stopping: QueueJobs<TreeJob, TreeResult> = {
-      ...treeJobs,
-      children: (result) => {
-        if (--stopAt === 0) throw new Error('coordinator killed');
-        return result.children;
-      },
-    };
-    await assert.rejects(coordinate({ address, store, jobs: stopping }), /coordinator killed/);
-    const merged = (await store.mergedKeys()).size;
-    assert.ok(merged > 0 && merged < distinctNodes().size, `stopped mid-run (${merged} merged)`);
-    const again = new RunStore(redis, 'tree2');
-    const opened = await again.open(META, 1);
-    assert.equal(opened.created, false);
-    const end = await coordinate({ address, store: again, jobs: treeJobs });
-    assert.equal(end.results.size, distinctNodes().size);
-    assert.equal(end.stats['nodes'], distinctNodes().size, 'each result counted once');
+  test('a coordinator stopped mid-run resumes from the stored results, running nothing twice', async () => {
+    runs.length = 0;
+    const first = await open('tree2');
+    await assert.rejects(walkTree(first.executor, 10), /coordinator killed/);
+    await first.executor.close();
+    const stored = (await first.store.results()).size;
+    assert.ok(stored >= 10 && stored < distinctNodes().size, `stopped mid-run (${stored} stored)`);
+    const again = await open('tree2');
+    const seen = await walkTree(again.executor);
+    await again.executor.close();
+    assert.deepEqual(seen, distinctNodes());
+    assert.equal(runs.length, distinctNodes().size, 'the resumed run reran no job');
+    const stats = await again.store.stats();
+    assert.equal(stats['nodes'], distinctNodes().size, 'each result counted once');
+    assert.equal(stats['reused'], stored, 'the stored results were reused');
   });
 
   test('a duplicate result changes nothing', async () => {
     const store = new RunStore(redis, 'tree1');
     const before = await store.stats();
-    assert.equal(await store.merge('n', '{"path":"","children":[]}', { nodes: 1 }), false);
+    assert.equal(await store.merge('', '{"id":"","children":[]}', { nodes: 1 }), false);
     assert.deepEqual(await store.stats(), before);
   });
 
@@ -148,16 +170,16 @@ describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, ()
     );
   });
 
-  test('a scenario a worker cannot load stops the run with a worker-load error', async () => {
-    const store = new RunStore(redis, 'tree3');
-    await store.open({ ...META, scenario: 'no-such-tree' }, 0);
+  test('a scenario a worker cannot load fails the run with a worker-load error', async () => {
+    const { executor } = await open('tree3', { ...META, scenario: 'no-such-tree' });
     await assert.rejects(
-      coordinate({ address: parseQueueUrl(server.url), store, jobs: treeJobs }),
+      executor.run({ id: '' }),
       (e: unknown) =>
         e instanceof QueueError &&
         e.reason === 'worker-load' &&
         /cannot load the scenario 'no-such-tree'.*no such tree/.test(e.message),
     );
+    await executor.close();
   });
 });
 
