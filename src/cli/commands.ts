@@ -5,7 +5,9 @@
  * | command                      | prints                                        | exit  |
  * |------------------------------|-----------------------------------------------|-------|
  * | `check <scenario or file>`   | effective options, verdict, finding's trace   | 0 / 1 |
+ * | `check ... --queue <url>`    | the same, from a distributed run (`queue-commands.ts`) | 0 / 1 |
  * | `replay <scenario> <sched>`  | the run's trace, verdict                      | 0 / 1 |
+ * | `worker --queue <url>`       | a line per run served; runs until stopped     | 0     |
  * | `list`                       | the library's scenarios                       | 0     |
  * | `init <name>`                | writes `<name>.ts` (`init.ts`)                | 0     |
  *
@@ -26,7 +28,7 @@ import { chromeTraceJson } from '../trace/chrome-trace.ts';
 import { toFtrace } from '../trace/ftrace.ts';
 import { renderHtmlReport } from '../trace/report.ts';
 import { formatSummary, formatTrace } from '../trace/text.ts';
-import { type CliCheckOptions, EXIT_FINDING, EXIT_OK } from './options.ts';
+import { type CliCheckOptions, type CliWorkerOptions, EXIT_FINDING, EXIT_OK } from './options.ts';
 import { createProgress, type ProgressSink } from './progress.ts';
 import { libraryEntries } from './scenario-source.ts';
 import { runInWorker } from './worker-host.ts';
@@ -79,7 +81,8 @@ export function selfCommand(): readonly string[] {
   return ['node', fileURLToPath(new URL('../../bin/mmu-notifier.js', import.meta.url))];
 }
 
-function writeOutputs(
+/** Writes the `--trace`, `--ftrace` and `--report` files of a result. */
+export function writeOutputs(
   io: CliIo,
   result: CheckResult,
   ready: WorkerReady,
@@ -110,7 +113,8 @@ function writeOutputs(
   }
 }
 
-function printResult(
+/** Prints a result as `check` does: the finding's trace (or `--json`), then the summary. */
+export function printResult(
   io: CliIo,
   result: CheckResult,
   ready: WorkerReady,
@@ -178,11 +182,24 @@ async function explore(
   }
 }
 
-/** `check <scenario | file>`: explores the scenario's schedules (in a worker thread). */
-export function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions): Promise<number> {
+/**
+ * `check <scenario | file>`: explores the scenario's schedules (in a worker thread), or with
+ * `--queue` coordinates a distributed run whose `worker` processes explore them.
+ */
+export async function checkCommand(io: CliIo, arg: string, cli: CliCheckOptions): Promise<number> {
   if (arg.trim() === '')
     throw new InvalidArgumentError("the scenario name is empty: run 'mmu-notifier list'");
-  return explore(io, 'check', arg, cli);
+  if (cli.run !== undefined && cli.queue === undefined)
+    throw new InvalidArgumentError('--run names a distributed run: it needs --queue <url>');
+  if (cli.queue === undefined) return explore(io, 'check', arg, cli);
+  const { queueCheckCommand } = await import('./queue-commands.ts');
+  return queueCheckCommand(io, arg, cli);
+}
+
+/** `worker --queue <url>`: does the jobs of distributed runs until stopped. */
+export async function workerCommand(io: CliIo, cli: CliWorkerOptions): Promise<number> {
+  const { queueWorkerCommand } = await import('./queue-commands.ts');
+  return queueWorkerCommand(io, cli);
 }
 
 /** `replay <scenario> <schedule>`: re-runs one schedule and prints its trace. */

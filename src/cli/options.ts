@@ -58,6 +58,24 @@ export interface CliCheckOptions {
   readonly progress?: boolean;
   /** False with `--no-lockdep`: the checker's `lockdep` option. */
   readonly lockdep?: boolean;
+  /** `--queue <url>` (`check` only): coordinate a distributed run on this Redis (`src/queue/`). */
+  readonly queue?: string;
+  /** `--run <id>` (with `--queue`): the run to create or resume; a fresh id when unset. */
+  readonly run?: string;
+}
+
+/** What the options of `worker` parse to. */
+export interface CliWorkerOptions {
+  /** `--queue <url>`: the Redis of the runs to serve. */
+  readonly queue: string;
+  /** `--concurrency <n>`: jobs at once in this process (default 1). */
+  readonly concurrency?: number;
+  /** `--lock-duration <duration>` in ms: bullmq's job lock (a dead worker's job waits this long). */
+  readonly lockDuration?: number;
+  /** `--stalled-interval <duration>` in ms: how often the stalled-job check runs. */
+  readonly stalledInterval?: number;
+  /** `--idle-exit <duration>` in ms: exit after this long without a job. */
+  readonly idleExit?: number;
 }
 
 function integer(text: string, what: string, min: number, max: number): number {

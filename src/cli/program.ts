@@ -5,10 +5,11 @@
 
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 import { MmuNotifierError } from '../errors.ts';
-import { type CliIo, checkCommand, listCommand, replayCommand } from './commands.ts';
+import { type CliIo, checkCommand, listCommand, replayCommand, workerCommand } from './commands.ts';
 import { initCommand } from './init.ts';
 import {
   type CliCheckOptions,
+  type CliWorkerOptions,
   CORE_ENGINES,
   parseCount,
   parseDuration,
@@ -102,12 +103,25 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
       '--no-lockdep',
       'no lock validation (lock-order cycles, recursive locking, held at exit)',
     )
+    .addOption(
+      new Option(
+        '--queue <url>',
+        "coordinate a distributed run on this Redis (redis://host:port): 'mmu-notifier worker' processes do the work",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--run <id>',
+        'with --queue: the run id to create or resume (default: a new one, printed)',
+      ),
+    )
     .addHelpText(
       'after',
       examples([
         'mmu-notifier check seed-2019 --semantics legacy-2019 --report report.html',
         'mmu-notifier check ./my-scenario.ts --strategy random --seed 7 --max-schedules 5000',
         'mmu-notifier check seed-2019 --ftrace seed.ftrace.txt',
+        'mmu-notifier check everyday-munmap --queue redis://10.0.0.5:6379 --time-limit 1h',
       ]),
     )
     .action(async (scenario: string, options: CliCheckOptions) => {
@@ -147,6 +161,41 @@ function replayCommandSpec(io: CliIo, box: ExitBox): Command {
     )
     .action(async (scenario: string, schedule: string, options: CliCheckOptions) => {
       box.code = await replayCommand(io, scenario, schedule, options);
+    });
+}
+
+function workerCommandSpec(io: CliIo, box: ExitBox): Command {
+  const duration = (flag: string, what: string): Option =>
+    new Option(`${flag} <duration>`, what).argParser(parser(parseDuration));
+  return new Command('worker')
+    .description(
+      "do the jobs of distributed runs ('check --queue') on this machine, until stopped (Ctrl-C)",
+    )
+    .requiredOption('--queue <url>', 'the Redis of the runs (redis://host:port)')
+    .addOption(
+      new Option('--concurrency <n>', 'jobs at once in this process (default 1)').argParser(
+        parser(parseCount('--concurrency')),
+      ),
+    )
+    .addOption(
+      duration(
+        '--lock-duration',
+        "a job's lock, renewed while it runs: a killed worker's job is retried after it (default 10s)",
+      ),
+    )
+    .addOption(
+      duration('--stalled-interval', 'how often to look for stalled jobs (default 5s)'),
+    )
+    .addOption(duration('--idle-exit', 'exit after this long without a job (default: never)'))
+    .addHelpText(
+      'after',
+      examples([
+        'mmu-notifier worker --queue redis://10.0.0.5:6379',
+        'mmu-notifier worker --queue redis://127.0.0.1:6379 --concurrency 2 --idle-exit 5m',
+      ]),
+    )
+    .action(async (options: CliWorkerOptions) => {
+      box.code = await workerCommand(io, options);
     });
 }
 
@@ -199,6 +248,7 @@ export function buildProgram(io: CliIo, box: ExitBox, version: string): Command 
   for (const spec of [
     checkCommandSpec(io, box),
     replayCommandSpec(io, box),
+    workerCommandSpec(io, box),
     listCommandSpec(io, box),
     initCommandSpec(io, box),
   ]) {

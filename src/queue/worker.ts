@@ -69,6 +69,8 @@ export interface QueueWorker {
   readonly name: string;
   /** Jobs completed by this worker. */
   readonly completed: () => number;
+  /** How long this worker has run no job (0 while one runs). */
+  readonly idleMs: () => number;
   /** Finishes the running job, then stops. */
   readonly close: () => Promise<void>;
 }
@@ -78,6 +80,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const name = `${hostname()}:${process.pid}`;
   const runners = new Map<string, Promise<JobRunner>>();
   let completed = 0;
+  const running = new Set<string>();
+  let idleSince = performance.now();
   const runnerFor = (runId: string): Promise<JobRunner> => {
     let runner = runners.get(runId);
     if (runner === undefined) {
@@ -113,7 +117,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   worker.on('error', (error) => options.log(`queue error: ${error.message}`));
   void worker.run();
   await worker.waitUntilReady();
-  return { name, completed: () => completed, close: () => worker.close() };
+  return {
+    name,
+    completed: () => completed,
+    idleMs: () => (running.size > 0 ? 0 : performance.now() - idleSince),
+    close: () => worker.close(),
+  };
 }
 
 /** Loads run `runId`'s scenario; a failure is an unrecoverable job failure naming this worker. */
