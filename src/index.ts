@@ -35,6 +35,26 @@ export type {
 } from './check/notifier-core.ts';
 export { CORE_ENGINES, realSeriesOf, TypeScriptCore } from './check/notifier-core.ts';
 export type { CheckOptions, CheckProgress } from './check/options.ts';
+export { WORKERS_MAX } from './check/options.ts';
+export type { Executor, ParallelEnd } from './check/parallel/coordinator.ts';
+export {
+  Coordinator,
+  JOB_SCHEDULES,
+  jobOptionsOf,
+  SEED_CHUNK,
+} from './check/parallel/coordinator.ts';
+export type {
+  Job,
+  JobFinding,
+  JobOptions,
+  JobResult,
+  SeedJob,
+  SubtreeJob,
+} from './check/parallel/job.ts';
+export { JOB_PROTOCOL, runJob, runSubtreeJob } from './check/parallel/job.ts';
+export { JobPool } from './check/parallel/pool.ts';
+export type { ScenarioRef } from './check/parallel/scenario-ref.ts';
+export { loadScenarioRef } from './check/parallel/scenario-ref.ts';
 export type { Schedule } from './check/schedule.ts';
 export {
   decodeSchedule,
@@ -44,6 +64,8 @@ export {
 } from './check/schedule.ts';
 export type { SeedScenarioOptions } from './check/seed-scenario.ts';
 export { seedCoreScenario, seedScenarioOnCore } from './check/seed-scenario.ts';
+export type { DfsNode, ScheduleDigest } from './check/strategies/dfs-node.ts';
+export { formatDigest, mergeDigest } from './check/strategies/dfs-node.ts';
 export type { StrategyName } from './check/strategy.ts';
 export type { CheckResult, CheckStats, Finding, FindingKind, TraceEvent } from './check/types.ts';
 export type {

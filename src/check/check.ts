@@ -13,6 +13,7 @@ import { replayPriors } from './lockdep/priors.ts';
 import { isLockdepFinding, publishReport } from './lockdep/report.ts';
 import { minimize } from './minimize.ts';
 import { type CheckOptions, describeSettings, resolveOptions, type Settings } from './options.ts';
+import { searchParallel } from './parallel/search.ts';
 import { encodeSchedule } from './schedule.ts';
 import {
   type Counters,
@@ -23,6 +24,7 @@ import {
   startCounters,
 } from './search.ts';
 import { DfsStrategy } from './strategies/dfs.ts';
+import { formatDigest } from './strategies/dfs-node.ts';
 import { PctStrategy } from './strategies/pct.ts';
 import { RandomStrategy } from './strategies/random.ts';
 import { ReplayStrategy } from './strategies/replay.ts';
@@ -93,12 +95,24 @@ export async function checkProbed(
   // A replayed lock-order finding's other runs rebuild the graph first (nothing without lockdep).
   const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
   await replayPriors(scenario, priors, log, run, counters);
-  const end: SearchEnd = await search(scenario, strategy, log, run, counters, {
-    maxSchedules: settings.maxSchedules,
-    timeLimitMs: settings.timeLimitMs,
-    onProgress: settings.onProgress,
-    onFinding: () => true,
-  });
+  const parallel =
+    settings.workers > 1 && settings.strategy !== 'replay'
+      ? await searchParallel(scenario, settings, log, run, counters)
+      : undefined;
+  const end: SearchEnd =
+    parallel ??
+    (await search(scenario, strategy, log, run, counters, {
+      maxSchedules: settings.maxSchedules,
+      timeLimitMs: settings.timeLimitMs,
+      onProgress: settings.onProgress,
+      onFinding: () => true,
+    }));
+  const complete = parallel?.complete ?? (end.found === undefined && strategy.complete);
+  const digest =
+    settings.strategy !== 'dfs'
+      ? undefined
+      : (parallel?.digest ??
+        (strategy instanceof DfsStrategy ? formatDigest(strategy.digest) : undefined));
   let found = end.found;
   const last = traced && found === undefined ? end.last : undefined;
   let finding: Finding | undefined;
@@ -126,7 +140,7 @@ export async function checkProbed(
   return {
     ok: finding === undefined,
     ...(finding === undefined ? {} : { finding }),
-    stats: stats(counters, finding === undefined && strategy.complete, end, strategy),
+    stats: stats(counters, finding === undefined && complete, end, strategy, digest),
     scenario: scenario.name,
     options: describeSettings(settings, scheduleText),
     ...(last?.trace === null || last === undefined ? {} : { trace: last.trace }),
@@ -204,6 +218,7 @@ function stats(
   complete: boolean,
   end: SearchEnd,
   strategy: Strategy,
+  digest: string | undefined,
 ): CheckStats {
   const elapsedMs = performance.now() - counters.startedMs;
   return {
@@ -214,5 +229,6 @@ function stats(
     complete: complete && strategy.name === 'dfs',
     pruned: counters.pruned,
     ...(end.stoppedBy === undefined ? {} : { stoppedBy: end.stoppedBy }),
+    ...(digest === undefined ? {} : { scheduleDigest: digest }),
   };
 }

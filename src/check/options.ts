@@ -15,6 +15,7 @@ import {
   TIME_LIMIT_DEFAULT_MS,
 } from './limits.ts';
 import { CORE_ENGINES, type CoreEngine } from './notifier-core.ts';
+import type { ScenarioRef } from './parallel/scenario-ref.ts';
 import { decodeSchedule, type Schedule } from './schedule.ts';
 import { REDUCTION_WITH_BOUND } from './strategies/dfs.ts';
 import type { StrategyName } from './strategy.ts';
@@ -78,6 +79,20 @@ export interface CheckOptions {
    * across any runs of the check, recursive locking, a lock held at task end, a bad unlock.
    */
   readonly lockdep?: boolean;
+  /**
+   * Threads that explore (default 1: the calling thread, as always). With more, the search
+   * runs on a pool of `node:worker_threads` (`dfs`: subtrees of the schedule tree; `random`,
+   * `pct`: chunks of the seed), with the same verdict, first finding and (for `dfs`) schedules
+   * for any count > 1, and the same verdict as one thread. See README "Parallel checking".
+   */
+  readonly workers?: number;
+  /**
+   * Where other threads load the scenario from, for `workers` > 1 (default: the library's
+   * scenario of that name, when it is this very object): `{ library: name }`, `{ file: path }`
+   * (loaded as the CLI loads it) or `{ module: url, export: name, args?: [...] }` (an
+   * exported scenario, or a function building one from JSON arguments).
+   */
+  readonly source?: ScenarioRef;
 }
 
 /** The options with every default applied. */
@@ -112,6 +127,28 @@ export interface Settings {
   readonly minimize: boolean;
   /** Run the lock validator (`src/check/lockdep/`). */
   readonly lockdep: boolean;
+  /** Threads that explore, in [1, {@link WORKERS_MAX}]. */
+  readonly workers: number;
+  /** Where other threads load the scenario from (checked for shape only). */
+  readonly source: ScenarioRef | undefined;
+}
+
+/** At most this many `workers`. */
+export const WORKERS_MAX = 64;
+
+function sourceOf(value: unknown): ScenarioRef | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Record<string, unknown>;
+  const text = (k: string): boolean => typeof v[k] === 'string' && v[k] !== '';
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    (text('library') ||
+      text('file') ||
+      (text('module') && text('export') && (v['args'] === undefined || Array.isArray(v['args']))));
+  if (!ok)
+    bad('source', '{ library }, { file } or { module, export, args? }', JSON.stringify(value));
+  return value as ScenarioRef;
 }
 
 const STRATEGIES: readonly StrategyName[] = ['dfs', 'random', 'pct', 'replay'];
@@ -207,6 +244,8 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
     pctDepth: integer('pctDepth', options.pctDepth, 1, PCT_DEPTH_MAX, PCT_DEPTH_DEFAULT),
     minimize: flag('minimize', options.minimize, strategy !== 'replay'),
     lockdep: flag('lockdep', options.lockdep, true),
+    workers: integer('workers', options.workers, 1, WORKERS_MAX, 1),
+    source: sourceOf(options.source),
   };
 }
 
@@ -230,5 +269,6 @@ export function describeSettings(
     pctDepth: settings.pctDepth,
     minimize: settings.minimize,
     lockdep: settings.lockdep,
+    ...(settings.workers === 1 ? {} : { workers: settings.workers }),
   };
 }

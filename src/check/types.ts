@@ -68,6 +68,12 @@ export interface CheckStats {
   readonly pruned?: number;
   /** The budget that ended the search early, if one did. */
   readonly stoppedBy?: 'maxSchedules' | 'timeLimitMs';
+  /**
+   * `dfs` only: an order-independent digest (16 hex digits) of the schedules the search ran
+   * (minimization and replay excluded). Equal digests: the same set of schedules, so two
+   * checks with different `workers` counts can be compared.
+   */
+  readonly scheduleDigest?: string;
 }
 
 /** What `check()` resolves to. */

@@ -38,6 +38,7 @@ import { assertInternal, InvalidArgumentError, StateError } from '../../errors.t
 import { dependent, type ExecutionLogView, stepAccesses } from '../execution-log.ts';
 import { FairnessTracker } from '../fairness.ts';
 import { continueOrLowest, type Strategy, type StrategyName } from '../strategy.ts';
+import { type DfsNode, exportNode, type ScheduleDigest, scheduleHash } from './dfs-node.ts';
 import { RaceDetector } from './dpor.ts';
 
 /** Why reduction and a preemption bound are not combined. */
@@ -54,6 +55,12 @@ export interface DfsOptions {
   readonly preemptionBound: number | undefined;
   /** Fair schedules only (`fairness.ts`); default true. */
   readonly fairness?: boolean;
+  /**
+   * Explore only the subtree below this path (`parallel/job.ts`): the nodes from the root,
+   * the last one's `chosen` being the subtree's first choice. The search never branches at
+   * these nodes; what a race asks there is collected ({@link DfsStrategy.above}).
+   */
+  readonly prefix?: readonly DfsNode[];
 }
 
 /** Exhaustive search (see the module comment). */
@@ -74,7 +81,14 @@ export class DfsStrategy implements Strategy {
   readonly #fairness: FairnessTracker | null;
   /** `#access[d][t]`: the accesses of task t's step from node d (t done or asleep there). */
   readonly #access: (number[] | undefined)[][] = [];
+  /** `#order[d]`: the choices taken at node d, in the order they were taken. */
+  readonly #order: number[][] = [];
   readonly #races = new RaceDetector();
+  /** Nodes below this depth are the given prefix: never branched, their races collected. */
+  readonly #root: number;
+  /** Backtrack requests `(node << 5) | task` at prefix nodes, in the order first made. */
+  readonly #above = new Set<number>();
+  readonly #digest: ScheduleDigest = { a: 0, b: 0 };
   #depth = 0;
   #branch = 0;
   #started = false;
@@ -88,10 +102,43 @@ export class DfsStrategy implements Strategy {
     this.#reduction = options.reduction;
     this.#bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
     this.#fairness = options.fairness === false ? null : new FairnessTracker();
+    const prefix = options.prefix ?? [];
+    for (let d = 0; d < prefix.length; d++) this.#importNode(d, prefix[d]!);
+    this.#root = prefix.length;
+    this.#depth = prefix.length;
+    this.#branch = Math.max(0, prefix.length - 1);
   }
 
   get complete(): boolean {
     return this.#complete;
+  }
+
+  /** Order-independent digest of every schedule run so far (`dfs-node.ts`). */
+  get digest(): ScheduleDigest {
+    return { ...this.#digest };
+  }
+
+  /** The backtrack requests at prefix nodes: `[node, task]` pairs, first made first. */
+  get above(): [number, number][] {
+    return [...this.#above].map((code) => [code >> 5, code & 31]);
+  }
+
+  /** The footprint of task `t`'s step from node `d`, when known (reduction only). */
+  accessAt(d: number, t: number): number[] | null {
+    const access = this.#access[d]?.[t];
+    return access === undefined ? null : [...access];
+  }
+
+  /**
+   * The unexplored part of the search as plain nodes, from the first node below the prefix
+   * to the next branch point (whose `chosen` is the choice not yet run); empty when complete.
+   * Call it between runs only (after `endExecution`).
+   */
+  frontier(): DfsNode[] {
+    if (this.#complete) return [];
+    const nodes: DfsNode[] = [];
+    for (let d = this.#root; d < this.#depth; d++) nodes.push(this.#exportAt(d));
+    return nodes;
   }
 
   newExecution(): boolean {
@@ -123,27 +170,31 @@ export class DfsStrategy implements Strategy {
       this.#chosen[step] = -1;
       this.#backtrack[step] = 0;
       this.#done[step] = 0;
+      this.#order[step] = [];
       return -1;
     }
     const choice = continueOrLowest(allowed, previous);
     this.#chosen[step] = choice;
+    this.#order[step] = [choice];
     this.#done[step] = 1 << choice;
     this.#backtrack[step] = this.#reduction ? 1 << choice : allowed;
     return choice;
   }
 
   endExecution(log: ExecutionLogView): void {
+    scheduleHash(log, this.#digest);
     if (this.#reduction) {
       for (let d = this.#branch; d < log.steps; d++)
         this.#access[d]![this.#chosen[d]!] = stepAccesses(log, d);
       this.#races.analyze(log, (i, task) => this.#addAt(i, task, log));
     }
-    for (let d = this.#depth - 1; d >= 0; d--) {
+    for (let d = this.#depth - 1; d >= this.#root; d--) {
       const rest = this.#backtrack[d]! & ~this.#done[d]! & ~this.#sleep[d]! & this.#allowed(d);
       if (rest === 0) continue;
       const choice = continueOrLowest(rest, d === 0 ? -1 : this.#chosen[d - 1]!);
       this.#chosen[d] = choice;
       this.#done[d]! |= 1 << choice;
+      this.#order[d]!.push(choice);
       this.#depth = d + 1;
       this.#branch = d;
       return;
@@ -268,6 +319,10 @@ export class DfsStrategy implements Strategy {
    * otherwise (not enabled, or nothing to unblock) every task fairness allows at `i`.
    */
   #addTask(i: number, task: number): void {
+    if (i < this.#root) {
+      this.#above.add((i << 5) | task);
+      return;
+    }
     const bit = 1 << task;
     if ((bit & (this.#backtrack[i]! | this.#done[i]! | this.#sleep[i]!)) !== 0) return;
     const allowed = this.#fair[i]!;
@@ -294,10 +349,47 @@ export class DfsStrategy implements Strategy {
     const u = 1 << (31 - Math.clz32(waits & -waits));
     for (let j = record[q * 2 + 1]!; j < i; j++) {
       if ((this.#fair[j]! & u) === 0) continue;
-      if (((this.#backtrack[j]! | this.#done[j]! | this.#sleep[j]!) & u) === 0)
+      if (j < this.#root) this.#above.add((j << 5) | (31 - Math.clz32(u)));
+      else if (((this.#backtrack[j]! | this.#done[j]! | this.#sleep[j]!) & u) === 0)
         this.#backtrack[j]! |= u;
       return true;
     }
     return false;
+  }
+
+  /** Loads node `d` of a prefix (see {@link DfsOptions.prefix}). */
+  #importNode(d: number, node: DfsNode): void {
+    this.#enabled[d] = node.enabled;
+    this.#fair[d] = node.fair;
+    this.#preempt[d] = node.preempt;
+    this.#chosen[d] = node.chosen;
+    this.#backtrack[d] = node.backtrack;
+    this.#done[d] = node.done;
+    this.#sleep[d] = node.sleep;
+    this.#order[d] = [...node.order];
+    let held: number[] | undefined;
+    for (const [t, waits, since] of node.held) {
+      held ??= [];
+      held[t * 2] = waits;
+      held[t * 2 + 1] = since;
+    }
+    this.#held[d] = held;
+    this.#access[d] = Array.from(node.access, (a) => (a == null ? undefined : [...a]));
+  }
+
+  /** Node `d` as plain data. */
+  #exportAt(d: number): DfsNode {
+    return exportNode({
+      enabled: this.#enabled[d]!,
+      fair: this.#fair[d]!,
+      preempt: this.#preempt[d]!,
+      chosen: this.#chosen[d]!,
+      backtrack: this.#backtrack[d]!,
+      done: this.#done[d]!,
+      sleep: this.#sleep[d]!,
+      order: this.#order[d]!,
+      held: this.#held[d],
+      access: this.#access[d] ?? [],
+    });
   }
 }

@@ -1,0 +1,287 @@
+/**
+ * The coordinator of a parallel check: hands jobs (`job.ts`) to an {@link Executor} (a pool
+ * of threads, `pool.ts`; the calling thread, for tests; a queue, elsewhere) and merges their
+ * results, in rounds.
+ *
+ * A round: every job ready is handed out at once; when all of their results are in, they
+ * are applied in DFS order (the jobs' keys), and the next round's jobs are taken, also in
+ * DFS order. Nothing depends on which result came first, nor on how many threads ran the
+ * round, so a check explores the same schedules with any number of workers, and reports the
+ * same first finding: the first in the tree's DFS order (the jobs' keys), found by running
+ * on only the jobs that come before the best finding so far. (The rounds cost some idle time
+ * at each barrier: jobs are kept short, {@link JOB_SCHEDULES} runs, so it stays small.)
+ *
+ * DFS: the first round is the root job; a job whose budget runs out returns its frontier,
+ * whose nodes join the tree (`tree.ts`); a job's `above` requests add choices at nodes of its
+ * path. Each choice a node hands out is a new job, whose prefix ends at that node with `done`
+ * as it was when the choice was taken: siblings handed out earlier sleep in it (if
+ * independent), later ones do not, so the siblings of a node are in one total order, as in a
+ * one-thread search (whose soundness argument, docs/architecture.md "Reduction", holds for
+ * any order of taking a node's backtrack choices: see "Parallel checking" there).
+ *
+ * Random and PCT: the budget is cut in chunks of {@link SEED_CHUNK} runs, chunk `j` seeded
+ * from (seed, j); chunk 0 runs the seed itself, so it repeats a one-thread check's first runs.
+ */
+
+import { InternalError } from '../../errors.ts';
+import type { Settings } from '../options.ts';
+import { type DfsNode, mergeDigest, type ScheduleDigest } from '../strategies/dfs-node.ts';
+import { JOB_PROTOCOL, type Job, type JobFinding, type JobOptions, type JobResult } from './job.ts';
+import type { ScenarioRef } from './scenario-ref.ts';
+import { addTask, compareKeys, pathTo, TreeNode } from './tree.ts';
+
+/** Runs of one DFS job (its budget). */
+export const JOB_SCHEDULES = 1_000;
+
+/** Runs of one random or PCT job. */
+export const SEED_CHUNK = 250;
+
+/** Runs jobs somewhere. */
+export interface Executor {
+  /** Resolves with the job's result; rejects when the job fails. */
+  run(job: Job): Promise<JobResult>;
+}
+
+/** Merged counters and the first finding of a parallel search. */
+export interface ParallelEnd {
+  /** The first finding in DFS order (seed order for random and PCT), not minimized. */
+  readonly finding: JobFinding | undefined;
+  /** Runs of the jobs' searches. */
+  readonly schedules: number;
+  /** Probe runs (footprints a job's root lacked). */
+  readonly probes: number;
+  /** Steps of all runs. */
+  readonly steps: number;
+  /** Runs cut by the strategy. */
+  readonly pruned: number;
+  /** Jobs handed out. */
+  readonly jobs: number;
+  /** Rounds (barriers). */
+  readonly rounds: number;
+  /** The digest of the schedules the jobs ran. */
+  readonly digest: ScheduleDigest;
+  /** True when every job ran to its end (no budget stopped the search). */
+  readonly complete: boolean;
+  /** The budget that ended the search early, if one did. */
+  readonly stoppedBy: 'maxSchedules' | 'timeLimitMs' | undefined;
+}
+
+/** Progress of a parallel search, after each result. */
+export type ParallelProgress = (schedules: number, steps: number) => void;
+
+/** A job ready to hand out: the node and the choice it takes there (null: the root job). */
+interface Ready {
+  readonly node: TreeNode | null;
+  readonly choice: number;
+  /** The node as it was when the choice was taken (its `done` then). */
+  readonly last: DfsNode | null;
+  readonly key: readonly number[];
+}
+
+/** The job options of resolved settings. */
+export function jobOptionsOf(settings: Settings): JobOptions {
+  return {
+    reduction: settings.reduction,
+    preemptionBound: settings.preemptionBound ?? null,
+    fairness: settings.fairness,
+    maxSteps: settings.maxSteps,
+    seed: settings.seed,
+    semantics: settings.semantics,
+    core: settings.core,
+    pctDepth: settings.pctDepth,
+    lockdep: settings.lockdep,
+  };
+}
+
+/** One parallel search (see the module comment). */
+export class Coordinator {
+  readonly #settings: Settings;
+  readonly #ref: ScenarioRef;
+  readonly #executor: Executor;
+  readonly #onProgress: ParallelProgress | undefined;
+  readonly #startedMs = performance.now();
+  readonly #bound: number;
+  readonly #digest: ScheduleDigest = { a: 0, b: 0 };
+  #schedules = 0;
+  #probes = 0;
+  #steps = 0;
+  #pruned = 0;
+  #jobs = 0;
+  #rounds = 0;
+  #best: { finding: JobFinding; key: readonly number[] } | undefined;
+  #stoppedBy: ParallelEnd['stoppedBy'];
+
+  constructor(
+    settings: Settings,
+    ref: ScenarioRef,
+    executor: Executor,
+    onProgress?: ParallelProgress,
+  ) {
+    this.#settings = settings;
+    this.#ref = ref;
+    this.#executor = executor;
+    this.#onProgress = onProgress;
+    this.#bound = settings.preemptionBound ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Runs the search to its end. */
+  async run(): Promise<ParallelEnd> {
+    if (this.#settings.strategy === 'dfs') await this.#dfs();
+    else await this.#seeds();
+    return {
+      finding: this.#best?.finding,
+      schedules: this.#schedules,
+      probes: this.#probes,
+      steps: this.#steps,
+      pruned: this.#pruned,
+      jobs: this.#jobs,
+      rounds: this.#rounds,
+      digest: { ...this.#digest },
+      complete: this.#stoppedBy === undefined,
+      stoppedBy: this.#stoppedBy,
+    };
+  }
+
+  async #dfs(): Promise<void> {
+    let ready: Ready[] = [{ node: null, choice: -1, last: null, key: [] }];
+    while (ready.length > 0) {
+      const round = ready
+        .filter((r) => this.#before(r.key))
+        .sort((a, b) => compareKeys(a.key, b.key));
+      if (round.length === 0 || this.#outOfBudget()) break;
+      const jobs = round.map((r) => this.#subtreeJob(r));
+      const results = await this.#runRound(jobs);
+      const touched = new Set<TreeNode>();
+      const next: Ready[] = [];
+      for (let i = 0; i < round.length; i++) this.#apply(round[i]!, results[i]!, touched, next);
+      const nodes = [...touched].sort((a, b) => compareKeys(a.key, b.key));
+      for (const node of nodes) this.#takeAll(node, next);
+      ready = next;
+    }
+  }
+
+  async #seeds(): Promise<void> {
+    const total = this.#settings.maxSchedules;
+    const chunks = Math.ceil(total / SEED_CHUNK);
+    const strategy = this.#settings.strategy as 'random' | 'pct';
+    const jobs: Job[] = [];
+    for (let j = 0; j < chunks; j++) {
+      jobs.push({
+        ...this.#base(`s:${j}`, Math.min(SEED_CHUNK, total - j * SEED_CHUNK)),
+        kind: 'seeds',
+        strategy,
+        chunk: j,
+      });
+    }
+    const results = await this.#runRound(jobs);
+    results.forEach((result, j) => {
+      this.#count(result);
+      if (result.finding !== null && this.#before([j]))
+        this.#best = { finding: result.finding, key: [j] };
+    });
+    this.#stoppedBy = this.#best === undefined ? 'maxSchedules' : undefined;
+  }
+
+  #base(id: string, maxSchedules: number): Omit<Job, 'kind'> & { protocol: number } {
+    const left = this.#settings.timeLimitMs - (performance.now() - this.#startedMs);
+    return {
+      protocol: JOB_PROTOCOL,
+      id,
+      scenario: this.#ref,
+      options: jobOptionsOf(this.#settings),
+      maxSchedules,
+      timeLimitMs: Math.max(1, left),
+    };
+  }
+
+  #subtreeJob(ready: Ready): Job {
+    const prefix: DfsNode[] = [];
+    if (ready.node !== null) {
+      const path = pathTo(ready.node);
+      for (let d = 0; d + 1 < path.length; d++) prefix.push(path[d]!.export(path[d + 1]!.choice));
+      prefix.push(ready.last!);
+    }
+    const id = `d:${prefix.map((n) => n.chosen).join('.')}`;
+    const left = this.#settings.maxSchedules - this.#schedules;
+    return { ...this.#base(id, Math.min(JOB_SCHEDULES, left)), kind: 'subtree', prefix };
+  }
+
+  /** Runs a round's jobs; a failed job fails the round (with its id). */
+  async #runRound(jobs: readonly Job[]): Promise<JobResult[]> {
+    this.#rounds++;
+    this.#jobs += jobs.length;
+    return Promise.all(
+      jobs.map(async (job) => {
+        const result = await this.#executor.run(job);
+        if (result.id !== job.id || result.protocol !== JOB_PROTOCOL)
+          throw new InternalError(
+            `job ${job.id}: a result for ${result.id} (protocol ${result.protocol})`,
+          );
+        this.#onProgress?.(this.#schedules + result.schedules, this.#steps + result.steps);
+        return result;
+      }),
+    );
+  }
+
+  #count(result: JobResult): void {
+    this.#schedules += result.schedules;
+    this.#probes += result.probes;
+    this.#steps += result.steps;
+    this.#pruned += result.pruned;
+    mergeDigest(this.#digest, result.digest);
+    if (result.stoppedBy === 'timeLimitMs') this.#stoppedBy = 'timeLimitMs';
+  }
+
+  /** Applies one result (see the module comment); nodes that may have choices to hand out. */
+  #apply(ready: Ready, result: JobResult, touched: Set<TreeNode>, next: Ready[]): void {
+    this.#count(result);
+    if (result.finding !== null) {
+      if (this.#before(ready.key)) this.#best = { finding: result.finding, key: ready.key };
+      return;
+    }
+    const path = ready.node === null ? [] : pathTo(ready.node);
+    const root = path.at(-1);
+    if (root !== undefined && result.rootAccess !== null)
+      root.access[ready.choice] ??= result.rootAccess;
+    for (const [i, task] of result.above) {
+      const changed = addTask(path, i, task);
+      if (changed !== null) touched.add(changed);
+    }
+    let parent = root ?? null;
+    let choice = ready.choice;
+    for (const node of result.frontier) {
+      parent = new TreeNode(node, parent, choice);
+      touched.add(parent);
+      choice = node.chosen;
+    }
+    if (parent !== null && result.frontier.length > 0) {
+      const key = [...parent.key, parent.order.indexOf(choice)];
+      next.push({ node: parent, choice, last: parent.export(choice), key });
+    }
+  }
+
+  /** Hands out every unexplored choice of `node`, each with `done` as it is when taken. */
+  #takeAll(node: TreeNode, next: Ready[]): void {
+    for (let choice = node.take(this.#bound); choice >= 0; choice = node.take(this.#bound)) {
+      next.push({
+        node,
+        choice,
+        last: node.export(choice),
+        key: [...node.key, node.order.length - 1],
+      });
+    }
+  }
+
+  /** True when a job at `key` comes before the best finding so far (or there is none). */
+  #before(key: readonly number[]): boolean {
+    return this.#best === undefined || compareKeys(key, this.#best.key) < 0;
+  }
+
+  #outOfBudget(): boolean {
+    if (this.#stoppedBy !== undefined) return true;
+    if (this.#schedules >= this.#settings.maxSchedules) this.#stoppedBy = 'maxSchedules';
+    else if (performance.now() - this.#startedMs >= this.#settings.timeLimitMs)
+      this.#stoppedBy = 'timeLimitMs';
+    return this.#stoppedBy !== undefined;
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The unit of parallel (and distributed) checking: a serializable job and its result, and
+ * `runJob`, which runs one anywhere the scenario can be loaded (a pool thread, `pool.ts`;
+ * another machine, a queue worker). Everything here is plain JSON-safe data.
+ *
+ * Protocol (version {@link JOB_PROTOCOL}):
+ *
+ *     coordinator (`coordinator.ts`)                      runJob (anywhere)
+ *     SubtreeJob {scenario, options, prefix, budget} ---> load the scenario (cached per ref)
+ *                                                          probe the footprints the root lacks
+ *                                                          DFS below the prefix, <= budget runs,
+ *                                                          stop at the first finding
+ *                 <--- JobResult {counters, digest, finding?, above, rootAccess, frontier}
+ *     SeedJob {scenario, options, seed, chunk, budget} -> random / PCT runs, first finding
+ *                 <--- JobResult {counters, digest, finding?}
+ *
+ * - `above`: backtrack requests `[node, task]` that races found at the prefix's nodes (above
+ *   the subtree's root): the coordinator applies them to its tree; they become new jobs,
+ *   never a lost branch (Yang et al., SPIN 2007). Applying one twice changes nothing.
+ * - `frontier`: when the budget ran out, the nodes from the subtree's root down to the next
+ *   branch point (the last node's `chosen` is not run yet). The coordinator adopts them and
+ *   hands their unexplored choices out as new jobs. Empty when the subtree is complete.
+ * - `rootAccess`: the footprint of the prefix's last choice, so that siblings handed out
+ *   later need no probe run.
+ *
+ * A result is a function of its job alone (a job is deterministic: same scenario, same
+ * prefix, same budget, same runs), so jobs are idempotent: a job run twice (a retried queue
+ * job, a duplicate) gives the same result, and the coordinator keeps the first result per
+ * `id` and drops the others. Time is the one exception: a job stopped by `timeLimitMs`
+ * says so (`stoppedBy`), and the whole check then ends incomplete.
+ */
+
+import { assertInternal, InvalidArgumentError } from '../../errors.ts';
+import { type Chooser, type RunSettings, runSchedule } from '../execution.ts';
+import { ExecutionLog, stepAccesses } from '../execution-log.ts';
+import { LockGraph } from '../lockdep/graph.ts';
+import { isLockdepFinding } from '../lockdep/report.ts';
+import type { CoreEngine } from '../notifier-core.ts';
+import { type Found, search, startCounters } from '../search.ts';
+import { DfsStrategy } from '../strategies/dfs.ts';
+import type { DfsNode, ScheduleDigest } from '../strategies/dfs-node.ts';
+import { PctStrategy } from '../strategies/pct.ts';
+import { RandomStrategy } from '../strategies/random.ts';
+import type { Strategy } from '../strategy.ts';
+import type { FindingKind } from '../types.ts';
+import type { Scenario } from '../world.ts';
+import { loadScenarioRef, type ScenarioRef } from './scenario-ref.ts';
+
+/** The version of the job protocol; a job of another version is refused. */
+export const JOB_PROTOCOL = 1;
+
+/** The checker settings a job runs under (the resolved `check()` options that runs need). */
+export interface JobOptions {
+  /** DPOR with sleep sets (`dfs`). */
+  readonly reduction: boolean;
+  /** Preemptions allowed per schedule; null: unbounded. */
+  readonly preemptionBound: number | null;
+  /** Fair schedules only. */
+  readonly fairness: boolean;
+  /** The step bound of a run. */
+  readonly maxSteps: number;
+  /** The seed of `world.random()` (and of chunk 0 of a seed job). */
+  readonly seed: number;
+  /** `world.semantics` (one of `SEMANTICS`). */
+  readonly semantics: string;
+  /** The engine of `world.notifierCore()`. */
+  readonly core: CoreEngine;
+  /** PCT's bug depth. */
+  readonly pctDepth: number;
+  /** Run the lock validator (its graph is the job's own). */
+  readonly lockdep: boolean;
+}
+
+/** What every job carries. */
+interface JobBase {
+  /** The protocol version ({@link JOB_PROTOCOL}). */
+  readonly protocol: number;
+  /** Unique in its check: the subtree's path (`d:0.2.1`) or the seed chunk (`s:3`). */
+  readonly id: string;
+  /** Where the scenario comes from (loaded once per worker). */
+  readonly scenario: ScenarioRef;
+  /** The checker settings of the runs. */
+  readonly options: JobOptions;
+  /** At most this many runs (the search's own runs; probes excluded). */
+  readonly maxSchedules: number;
+  /** Stop after this long (then `stoppedBy: 'timeLimitMs'`). */
+  readonly timeLimitMs: number;
+}
+
+/** Explore the DFS subtree below `prefix` (see the module comment). */
+export interface SubtreeJob extends JobBase {
+  /** `subtree`. */
+  readonly kind: 'subtree';
+  /** The nodes from the tree's root; the last one's `chosen` is the subtree's first choice. */
+  readonly prefix: readonly DfsNode[];
+}
+
+/** Run `maxSchedules` random or PCT schedules from chunk `chunk` of the seed. */
+export interface SeedJob extends JobBase {
+  /** `seeds`. */
+  readonly kind: 'seeds';
+  /** The strategy of the runs. */
+  readonly strategy: 'random' | 'pct';
+  /** Chunk 0 uses `options.seed` itself, so it repeats the first runs of a one-thread check. */
+  readonly chunk: number;
+}
+
+/** A job of either kind. */
+export type Job = SubtreeJob | SeedJob;
+
+/** A finding of a job: enough to replay it. */
+export interface JobFinding {
+  /** What was violated. */
+  readonly kind: FindingKind;
+  /** One line naming the problem. */
+  readonly message: string;
+  /** What must stay equal for another run to show the same bug. */
+  readonly signature: string;
+  /** The task chosen at each step of the run. */
+  readonly choices: readonly number[];
+  /** For a lock-order finding: the other runs whose lock dependencies close its cycle. */
+  readonly priors: readonly (readonly number[])[];
+  /** Steps of the run. */
+  readonly steps: number;
+  /** Preemptions of the run. */
+  readonly preemptions: number;
+}
+
+/** What a job gives back (see the module comment). */
+export interface JobResult {
+  /** The protocol version ({@link JOB_PROTOCOL}). */
+  readonly protocol: number;
+  /** The job's id. */
+  readonly id: string;
+  /** The job's kind. */
+  readonly kind: Job['kind'];
+  /** Runs of the search (pruned ones included). */
+  readonly schedules: number;
+  /** Extra runs that measured a footprint the root lacked (not in `schedules`). */
+  readonly probes: number;
+  /** Steps of all runs. */
+  readonly steps: number;
+  /** Runs cut by the strategy (sleep-set blocked, past the bound). */
+  readonly pruned: number;
+  /** The digest of the schedules run (`dfs-node.ts`); zero for a seed job. */
+  readonly digest: ScheduleDigest;
+  /** The first finding, in the job's own order; the job stopped there. */
+  readonly finding: JobFinding | null;
+  /** Backtrack requests `[node, task]` at prefix nodes. */
+  readonly above: readonly (readonly [number, number])[];
+  /** The footprint of the prefix's last choice (null: no reduction or no prefix). */
+  readonly rootAccess: readonly number[] | null;
+  /** The rest of the subtree, when the budget ran out (empty: complete or stopped). */
+  readonly frontier: readonly DfsNode[];
+  /** The budget that stopped the job early, if one did. */
+  readonly stoppedBy: 'maxSchedules' | 'timeLimitMs' | null;
+}
+
+/** Follows `choices`, then prunes the run: a probe of the last choice's footprint. */
+class PrefixChooser implements Chooser {
+  readonly #choices: readonly number[];
+
+  constructor(choices: readonly number[]) {
+    this.#choices = choices;
+  }
+
+  nextTask(step: number, enabled: number): number {
+    if (step >= this.#choices.length) return -1;
+    const choice = this.#choices[step]!;
+    assertInternal((enabled & (1 << choice)) !== 0, `probe: task ${choice} not enabled`);
+    return choice;
+  }
+}
+
+/** The run settings of a job. */
+export function runSettingsOf(options: JobOptions, dfs: boolean): RunSettings {
+  return {
+    maxSteps: options.maxSteps,
+    seed: options.seed,
+    semantics: options.semantics as RunSettings['semantics'],
+    core: options.core,
+    trace: false,
+    fairness: dfs && options.fairness && options.reduction,
+    probe: null,
+    lockdep: options.lockdep ? new LockGraph() : null,
+  };
+}
+
+/**
+ * Fills the footprints the prefix's last node lacks for tasks done there (siblings handed
+ * out in the same round): one probe run each, cut right after that step. The number of probes.
+ */
+async function probeRoot(
+  scenario: Scenario,
+  prefix: DfsNode[],
+  log: ExecutionLog,
+  run: RunSettings,
+): Promise<number> {
+  const k = prefix.length - 1;
+  const root = prefix[k]!;
+  const choices = prefix.slice(0, k).map((n) => n.chosen);
+  const access = [...root.access];
+  let probes = 0;
+  for (let rest = root.done & ~(1 << root.chosen); rest !== 0; rest &= rest - 1) {
+    const t = 31 - Math.clz32(rest & -rest);
+    if (access[t] != null) continue;
+    await runSchedule(scenario, new PrefixChooser([...choices, t]), log, run);
+    assertInternal(log.steps === k + 1, `probe of task ${t} at node ${k}: ${log.steps} steps`);
+    access[t] = stepAccesses(log, k);
+    probes++;
+  }
+  prefix[k] = { ...root, access };
+  return probes;
+}
+
+function seedOf(seed: number, chunk: number): number {
+  if (chunk === 0) return seed;
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(chunk, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return Math.imul(h, 0x27d4eb2f) ^ (h >>> 15);
+}
+
+function toJobFinding(found: Found): JobFinding {
+  const raw = found.outcome.finding!;
+  return {
+    kind: raw.kind,
+    message: raw.message,
+    signature: raw.signature,
+    choices: found.choices,
+    priors: isLockdepFinding(raw) ? raw.priors.map((p) => [...p]) : [],
+    steps: found.outcome.steps,
+    preemptions: found.outcome.preemptions,
+  };
+}
+
+/** Checks the parts of a job a foreign sender could get wrong. @throws InvalidArgumentError */
+function validateJob(job: Job): void {
+  if (job.protocol !== JOB_PROTOCOL)
+    throw new InvalidArgumentError(
+      `job ${job.id}: protocol ${job.protocol}, expected ${JOB_PROTOCOL}`,
+    );
+  if (!(job.maxSchedules >= 1)) throw new InvalidArgumentError(`job ${job.id}: maxSchedules < 1`);
+  if (job.kind === 'subtree' && job.options.reduction && job.options.preemptionBound !== null)
+    throw new InvalidArgumentError(`job ${job.id}: reduction with a preemption bound`);
+}
+
+/**
+ * Runs one job (see the module comment). `scenario`: the loaded scenario, when the caller
+ * has it; otherwise `job.scenario` is loaded (and cached).
+ * @throws InvalidArgumentError for a malformed job or a scenario that does not load.
+ * @throws StateError when the scenario is not deterministic.
+ */
+export async function runJob(job: Job, scenario?: Scenario): Promise<JobResult> {
+  validateJob(job);
+  const loaded = scenario ?? (await loadScenarioRef(job.scenario));
+  const dfs = job.kind === 'subtree';
+  const run = runSettingsOf(job.options, dfs);
+  const log = new ExecutionLog();
+  const prefix = dfs ? [...job.prefix] : [];
+  const probes =
+    dfs && job.options.reduction && prefix.length > 0
+      ? await probeRoot(loaded, prefix, log, run)
+      : 0;
+  const strategy = strategyOf(job, prefix);
+  const counters = startCounters();
+  const end = await search(loaded, strategy, log, run, counters, {
+    maxSchedules: job.maxSchedules,
+    timeLimitMs: job.timeLimitMs,
+    onProgress: undefined,
+    onFinding: () => true,
+  });
+  const tree = strategy instanceof DfsStrategy ? strategy : null;
+  const stop = stoppedBy(end, tree, job);
+  const k = prefix.length - 1;
+  return {
+    protocol: JOB_PROTOCOL,
+    id: job.id,
+    kind: job.kind,
+    schedules: counters.schedules,
+    probes,
+    steps: counters.steps,
+    pruned: counters.pruned,
+    digest: tree?.digest ?? { a: 0, b: 0 },
+    finding: end.found === undefined ? null : toJobFinding(end.found),
+    above: tree?.above ?? [],
+    rootAccess: tree !== null && k >= 0 ? tree.accessAt(k, prefix[k]!.chosen) : null,
+    frontier: tree !== null && stop === 'maxSchedules' ? tree.frontier() : [],
+    stoppedBy: stop,
+  };
+}
+
+/** `timeLimitMs`; `maxSchedules` only for a subtree left unfinished; else null. */
+function stoppedBy(
+  end: { found: Found | undefined; stoppedBy: 'maxSchedules' | 'timeLimitMs' | undefined },
+  tree: DfsStrategy | null,
+  job: Job,
+): JobResult['stoppedBy'] {
+  if (end.found !== undefined || end.stoppedBy === undefined) return null;
+  if (end.stoppedBy === 'timeLimitMs') return 'timeLimitMs';
+  return job.kind === 'subtree' && tree !== null && !tree.complete ? 'maxSchedules' : null;
+}
+
+function strategyOf(job: Job, prefix: readonly DfsNode[]): Strategy {
+  if (job.kind === 'subtree') {
+    return new DfsStrategy({
+      reduction: job.options.reduction,
+      preemptionBound: job.options.preemptionBound ?? undefined,
+      fairness: job.options.fairness,
+      prefix,
+    });
+  }
+  const seed = seedOf(job.options.seed, job.chunk);
+  return job.strategy === 'random'
+    ? new RandomStrategy(seed)
+    : new PctStrategy(job.options.pctDepth, seed);
+}
+
+/** Alias of {@link runJob} for a subtree job (the name the queue workers use). */
+export function runSubtreeJob(job: SubtreeJob, scenario?: Scenario): Promise<JobResult> {
+  return runJob(job, scenario);
+}
