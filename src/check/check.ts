@@ -13,6 +13,7 @@ import { replayPriors } from './lockdep/priors.ts';
 import { isLockdepFinding, publishReport } from './lockdep/report.ts';
 import { minimize } from './minimize.ts';
 import { type CheckOptions, describeSettings, resolveOptions, type Settings } from './options.ts';
+import type { Executor } from './parallel/coordinator.ts';
 import { searchParallel } from './parallel/search.ts';
 import { encodeSchedule } from './schedule.ts';
 import {
@@ -70,11 +71,25 @@ export function check(scenario: Scenario, options: CheckOptions = {}): Promise<C
   return checkProbed(scenario, options, null);
 }
 
+/**
+ * {@link check} whose jobs (`parallel/job.ts`) all run on `executor`, whatever `workers` says:
+ * a distributed run's queue (`src/queue/executor.ts`). The search, the minimizer and the
+ * traced replay of a finding run here, as with `workers`.
+ */
+export function checkOnExecutor(
+  scenario: Scenario,
+  options: CheckOptions,
+  executor: Executor,
+): Promise<CheckResult> {
+  return checkProbed(scenario, options, null, executor);
+}
+
 /** {@link check}, telling `probe` of every point each run passes (the CLI's worker). */
 export async function checkProbed(
   scenario: Scenario,
   options: CheckOptions,
   probe: PointProbe | null,
+  executor?: Executor,
 ): Promise<CheckResult> {
   defineScenario(scenario);
   const settings = resolveOptions(options);
@@ -96,8 +111,8 @@ export async function checkProbed(
   const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
   await replayPriors(scenario, priors, log, run, counters);
   const parallel =
-    settings.workers > 1 && settings.strategy !== 'replay'
-      ? await searchParallel(scenario, settings, log, run, counters)
+    (settings.workers > 1 || executor !== undefined) && settings.strategy !== 'replay'
+      ? await searchParallel(scenario, settings, log, run, counters, executor)
       : undefined;
   const end: SearchEnd =
     parallel ??

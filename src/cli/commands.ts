@@ -64,6 +64,13 @@ function outputPath(io: CliIo, path: string | undefined, what: string): string |
   return full;
 }
 
+/** Checks, before a long run, that the `--trace`, `--ftrace` and `--report` files can be created. */
+export function checkOutputPaths(io: CliIo, cli: CliCheckOptions): void {
+  outputPath(io, cli.trace, 'trace');
+  outputPath(io, cli.ftrace, 'ftrace text');
+  outputPath(io, cli.report, 'report');
+}
+
 /**
  * What names the scenario in a replay command: a file's absolute path (so that the printed
  * command works from any directory), else the library name.
@@ -145,9 +152,7 @@ async function explore(
   cli: CliCheckOptions,
   schedule?: string,
 ): Promise<number> {
-  outputPath(io, cli.trace, 'trace');
-  outputPath(io, cli.ftrace, 'ftrace text');
-  outputPath(io, cli.report, 'report');
+  checkOutputPaths(io, cli);
   const stream = cli.progress === false || command === 'replay' ? undefined : io.progressStream;
   let progress: ProgressSink | undefined;
   const request: WorkerRequest = {

@@ -183,9 +183,7 @@ function workerCommandSpec(io: CliIo, box: ExitBox): Command {
         "a job's lock, renewed while it runs: a killed worker's job is retried after it (default 10s)",
       ),
     )
-    .addOption(
-      duration('--stalled-interval', 'how often to look for stalled jobs (default 5s)'),
-    )
+    .addOption(duration('--stalled-interval', 'how often to look for stalled jobs (default 5s)'))
     .addOption(duration('--idle-exit', 'exit after this long without a job (default: never)'))
     .addHelpText(
       'after',

@@ -11,7 +11,7 @@
  * | result stored            | run `results` hash                | resolves with it at once (no enqueue)   |
  * | recorded, no result      | run `jobs` hash                   | (re-)adds it to bullmq (a no-op if there) and waits |
  * | waiting / active         | bullmq                            | waits (a dead worker's job: bullmq's stalled check puts it back to wait) |
- * | completed                | bullmq, with its return value     | stores the result, then resolves        |
+ * | completed                | bullmq, with its return value     | stores the result (unless `keep` says no), then resolves |
  * | failed (attempts spent)  | bullmq, with the reason           | rejects: {@link QueueError}             |
  *
  * Wake-ups: bullmq's `QueueEvents` (`completed`, `failed` of this run's job ids) and, when
@@ -47,6 +47,12 @@ export interface QueueExecutorOptions<R> {
   readonly store: RunStore;
   /** The counters of a result, summed into the run's stats when it is stored. */
   readonly counters: ResultCounters<R>;
+  /**
+   * False for a result that is not a function of its job alone (a job cut by a time limit):
+   * it is returned but neither stored nor left in bullmq, so a resumed run runs the job again.
+   * Default: every result is kept.
+   */
+  readonly keep?: (result: R) => boolean;
 }
 
 interface Waiter<R> {
@@ -205,7 +211,9 @@ export class QueueExecutor<J extends KeyedJob, R> {
       return;
     }
     const result = job.returnvalue;
-    await this.#o.store.merge(waiter.key, JSON.stringify(result), this.#o.counters(result));
+    if (this.#o.keep?.(result) ?? true)
+      await this.#o.store.merge(waiter.key, JSON.stringify(result), this.#o.counters(result));
+    else await this.#queue.remove(id);
     this.#waiters.delete(id);
     waiter.resolve(result);
   }

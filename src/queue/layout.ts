@@ -19,6 +19,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import type { ScenarioRef } from '../check/parallel/scenario-ref.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** The prefix of every key (bullmq's `prefix` option too). */
@@ -82,11 +83,16 @@ export interface RunMeta {
   readonly layout: number;
   /** The coordinator's package version (a worker of another version refuses the run). */
   readonly version: string;
-  /** The scenario argument: a library name, or a file's absolute path. */
+  /** The scenario as the command named it: a library name, or a file's absolute path. */
   readonly scenario: string;
   /** The scenario's name (for messages). */
   readonly name: string;
-  /** The checker options (JSON-safe: no callbacks), as `checkOptionsFrom` gave them. */
+  /** Where a worker loads the scenario from (`loadScenarioRef`). */
+  readonly source: ScenarioRef;
+  /**
+   * The checker options (JSON-safe: no callbacks), as `checkOptionsFrom` gave them, less
+   * `timeLimitMs`: a run stopped by its time limit may be resumed with another.
+   */
   readonly options: Readonly<Record<string, unknown>>;
 }
 

@@ -98,11 +98,18 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       const status = await new RunStore(options.redis, runId).status();
       if (status !== 'running') return null;
       const run = await runnerFor(runId);
-      return run(job.data.job);
+      running.add(job.id!);
+      try {
+        return await run(job.data.job);
+      } finally {
+        running.delete(job.id!);
+        idleSince = performance.now();
+      }
     },
     {
       connection: bullConnection(options.address),
       prefix: KEY_PREFIX,
+      name, // stored on each job it takes (`processedBy`)
       concurrency: options.concurrency ?? 1,
       lockDuration: options.lockDurationMs ?? LOCK_DURATION_DEFAULT_MS,
       stalledInterval: options.stalledIntervalMs ?? STALLED_INTERVAL_DEFAULT_MS,

@@ -70,7 +70,14 @@ async function walkTree(
   return seen;
 }
 
-const META: RunMeta = { layout: 1, version: 'test', scenario: 'tree', name: 'tree', options: {} };
+const META: RunMeta = {
+  layout: 1,
+  version: 'test',
+  scenario: 'tree',
+  name: 'tree',
+  source: { library: 'tree' },
+  options: {},
+};
 const counters = (result: TreeResult) => ({
   nodes: 1,
   leaves: result.children.length === 0 ? 1 : 0,
