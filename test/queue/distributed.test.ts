@@ -9,6 +9,8 @@
  *   and the schedule digest equal a single-process check's;
  * - a coordinator killed mid-run and started again with the same `--run` resumes: it reuses
  *   the stored results and ends with the same verdict and digest;
+ * - a finding (a library scenario's, a scenario file's given by a relative path) is the
+ *   single-process check's first finding, with the same minimized schedule (exit 1);
  * - a finished run's id prints its stored verdict; another scenario under that id is a typed
  *   `run-mismatch` error (exit 2).
  *
@@ -26,6 +28,7 @@ import { check } from '../../src/check/check.ts';
 import type { CheckResult } from '../../src/check/types.ts';
 import { JOB_QUEUE, KEY_PREFIX, type QueueJobData, runKeys } from '../../src/queue/layout.ts';
 import { findScenario } from '../../src/scenarios/index.ts';
+import { LOST_UPDATE, tempFiles } from '../cli/harness.ts';
 import { type RedisUnderTest, skipWithoutRedis, startRedis } from './redis-server.ts';
 
 const SCENARIO = 'everyday-munmap';
@@ -39,8 +42,8 @@ interface Child {
   readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-function cli(args: readonly string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(args: readonly string[], cwd = process.cwd()): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => void (stdout += d));
@@ -69,8 +72,8 @@ describe('distributed check through the CLI', { skip: skipWithoutRedis() }, () =
   let reference: CheckResult;
   const workers: Child[] = [];
 
-  const coordinator = (runId: string, scenario = SCENARIO): Child =>
-    cli(['check', scenario, '--queue', server.url, '--run', runId, '--json']);
+  const coordinator = (runId: string, scenario = SCENARIO, cwd?: string): Child =>
+    cli(['check', scenario, '--queue', server.url, '--run', runId, '--json'], cwd);
   const verdictOf = async (child: Child): Promise<CheckResult> => {
     const { code, stdout, stderr } = await child.exited;
     assert.equal(code, 0, `coordinator exit ${code}: ${stderr}`);
@@ -147,5 +150,28 @@ describe('distributed check through the CLI', { skip: skipWithoutRedis() }, () =
     const other = await coordinator('resume', 'everyday-mprotect').exited;
     assert.equal(other.code, 2);
     assert.match(other.stderr, /run 'resume' exists and checks something else/);
+  });
+
+  test('a finding is the single-process first finding, for a library scenario and a file', async () => {
+    const buggy = '319561669a59-buggy';
+    const entry = findScenario(buggy)!;
+    const single = await check(entry.scenario, entry.defaults ?? {});
+    const run = await coordinator('finding', buggy).exited;
+    assert.equal(run.code, 1, run.stderr);
+    const result = JSON.parse(run.stdout) as CheckResult;
+    assert.equal(result.finding?.schedule, single.finding?.schedule);
+    assert.equal(result.finding?.message, single.finding?.message);
+    const files = await tempFiles({ 'lost.ts': LOST_UPDATE });
+    try {
+      const local = await cli(['check', './lost.ts', '--json'], files.dir).exited;
+      assert.equal(local.code, 1, local.stderr);
+      const queued = await coordinator('file', './lost.ts', files.dir).exited;
+      assert.equal(queued.code, 1, queued.stderr);
+      const a = JSON.parse(local.stdout) as CheckResult;
+      const b = JSON.parse(queued.stdout) as CheckResult;
+      assert.equal(b.finding?.schedule, a.finding?.schedule);
+    } finally {
+      await files.cleanup();
+    }
   });
 });
