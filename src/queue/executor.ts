@@ -11,7 +11,7 @@
  * | result stored            | run `results` hash                | resolves with it at once (no enqueue)   |
  * | recorded, no result      | run `jobs` hash                   | (re-)adds it to bullmq (a no-op if there) and waits |
  * | waiting / active         | bullmq                            | waits (a dead worker's job: bullmq's stalled check puts it back to wait) |
- * | completed                | bullmq, with its return value     | stores the result (unless `keep` says no), then resolves |
+ * | completed                | bullmq, with its return value     | stores the result (unless `keep` says no), resolves, removes the bullmq job |
  * | failed (attempts spent)  | bullmq, with the reason           | rejects: {@link QueueError}             |
  *
  * Wake-ups: bullmq's `QueueEvents` (`completed`, `failed` of this run's job ids) and, when
@@ -213,9 +213,10 @@ export class QueueExecutor<J extends KeyedJob, R> {
     const result = job.returnvalue;
     if (this.#o.keep?.(result) ?? true)
       await this.#o.store.merge(waiter.key, JSON.stringify(result), this.#o.counters(result));
-    else await this.#queue.remove(id);
     this.#waiters.delete(id);
     waiter.resolve(result);
+    // Stored in the run (or not to be kept): bullmq's copy would only double Redis's memory.
+    await this.#queue.remove(id);
   }
 
   #fail(error: unknown): void {
