@@ -33,10 +33,15 @@ export interface QueueAddress {
   readonly tls: boolean;
 }
 
+/** `text` with the password of a `//user:password@` part masked (messages never show it). */
+function masked(text: string): string {
+  return text.replace(/(\/\/[^/@]*?:)[^/@]*@/, '$1***@');
+}
+
 function bad(text: string, why: string): QueueError {
   return new QueueError(
     'bad-url',
-    `--queue '${text}' is not a Redis URL: ${why} (expected redis://host:port, e.g. redis://127.0.0.1:6379)`,
+    `--queue '${masked(text)}' is not a Redis URL: ${why} (expected redis://host:port, e.g. redis://127.0.0.1:6379)`,
   );
 }
 

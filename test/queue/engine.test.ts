@@ -205,6 +205,14 @@ describe('queue URLs and reachability', () => {
         url,
       );
     }
+    assert.throws(
+      () => parseQueueUrl('redis://:s3cret@h:0'),
+      (e: unknown) =>
+        e instanceof QueueError &&
+        /redis:\/\/:\*\*\*@h:0/.test(e.message) &&
+        !e.message.includes('s3cret'),
+      'the password is masked',
+    );
     assert.deepEqual(parseQueueUrl('redis://u:p%40ss@[::1]:7000/3'), {
       host: '::1',
       port: 7000,
