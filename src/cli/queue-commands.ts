@@ -31,6 +31,7 @@ import {
   EXIT_FINDING,
   EXIT_OK,
 } from './options.ts';
+import { createProgress } from './progress.ts';
 import { resolveScenario } from './scenario-source.ts';
 import type { WorkerReady } from './worker-protocol.ts';
 
@@ -83,6 +84,8 @@ export async function queueCheckCommand(
     effective: effectiveLine(described),
   };
   const redis = await connectRedis(address);
+  const stream = cli.progress === false ? undefined : io.progressStream;
+  const progress = createProgress(stream, Number(described['maxSchedules']));
   try {
     if (cli.json !== true) io.out(`check ${ready.name} ${ready.effective}\n`);
     io.err(`run ${runId} on ${describeAddress(address)}: start workers with\n`);
@@ -93,8 +96,9 @@ export async function queueCheckCommand(
       runId,
       scenario: source.scenario,
       meta,
-      options: options as CheckOptions,
+      options: { ...options, onProgress: progress.onProgress } as CheckOptions,
     });
+    progress.stop();
     const s = outcome.stats;
     const how = outcome.stored
       ? 'finished before: its stored verdict'
@@ -113,6 +117,7 @@ export async function queueCheckCommand(
     writeOutputs(io, outcome.result, ready, cli);
     return outcome.result.ok ? EXIT_OK : EXIT_FINDING;
   } finally {
+    progress.stop();
     redis.disconnect();
   }
 }
