@@ -96,7 +96,7 @@ export async function checkProbed(
   const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
   await replayPriors(scenario, priors, log, run, counters);
   const parallel =
-    settings.workers > 1 && settings.strategy !== 'replay'
+    settings.workers > 0 && settings.strategy !== 'replay'
       ? await searchParallel(scenario, settings, log, run, counters)
       : undefined;
   const end: SearchEnd =
