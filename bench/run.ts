@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only tree,invalidate,checker,real] [-- --no-write]`
+ * `npm run bench [-- --quick] [-- --only tree,invalidate,checker,real,scaling] [-- --no-write]`
  *
  * Runs every benchmark side by side in one process, prints the table of ratios and the
  * verdict on each target of issue 6, and writes `bench/results/<date>-<machine>.json` (raw
@@ -20,9 +20,10 @@ import { runInvalidateBench } from './invalidate.bench.ts';
 import { type KernelDriver, kernelDriver } from './kernel-c/build.ts';
 import { runRealCoreBench } from './real-core.bench.ts';
 import { machine, table, verdictLines, writeResults } from './report.ts';
+import { runScalingBench } from './scaling.bench.ts';
 import { verdicts } from './verdicts.ts';
 
-const BENCHES = ['tree', 'invalidate', 'checker', 'real'] as const;
+const BENCHES = ['tree', 'invalidate', 'checker', 'real', 'scaling'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -68,6 +69,7 @@ function plan(quick: boolean, driver: KernelDriver) {
       driver,
     },
     checker: quick ? { warmup: 1, samples: 3 } : { warmup: 1, samples: 5 },
+    scaling: quick ? { warmup: 0, samples: 1 } : { warmup: 0, samples: 3 },
     realPairs: quick ? 5_000 : 20_000,
   };
 }
@@ -82,6 +84,8 @@ async function runOne(name: BenchName, p: ReturnType<typeof plan>): Promise<Row[
       return runCheckerBench(p.checker);
     case 'real':
       return runRealCoreBench(p.checker, p.realPairs);
+    case 'scaling':
+      return runScalingBench(p.scaling);
   }
 }
 
