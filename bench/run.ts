@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only tree,invalidate,checker,real,queue] [-- --no-write]`
+ * `npm run bench [-- --quick] [-- --only tree,invalidate,checker,real,scaling,queue] [-- --no-write]`
  *
  * Runs every benchmark side by side in one process, prints the table of ratios and the
  * verdict on each target of issue 6, and writes `bench/results/<date>-<machine>.json` (raw
@@ -21,9 +21,10 @@ import { type KernelDriver, kernelDriver } from './kernel-c/build.ts';
 import { runQueueBench } from './queue.bench.ts';
 import { runRealCoreBench } from './real-core.bench.ts';
 import { machine, table, verdictLines, writeResults } from './report.ts';
+import { runScalingBench } from './scaling.bench.ts';
 import { verdicts } from './verdicts.ts';
 
-const BENCHES = ['tree', 'invalidate', 'checker', 'real', 'queue'] as const;
+const BENCHES = ['tree', 'invalidate', 'checker', 'real', 'scaling', 'queue'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -69,6 +70,7 @@ function plan(quick: boolean, driver: KernelDriver) {
       driver,
     },
     checker: quick ? { warmup: 1, samples: 3 } : { warmup: 1, samples: 5 },
+    scaling: quick ? { warmup: 0, samples: 1 } : { warmup: 0, samples: 3 },
     realPairs: quick ? 5_000 : 20_000,
     queue: quick ? { warmup: 0, samples: 2 } : { warmup: 1, samples: 3 },
   };
@@ -84,6 +86,8 @@ async function runOne(name: BenchName, p: ReturnType<typeof plan>): Promise<Row[
       return runCheckerBench(p.checker);
     case 'real':
       return runRealCoreBench(p.checker, p.realPairs);
+    case 'scaling':
+      return runScalingBench(p.scaling);
     case 'queue':
       return runQueueBench(p.queue);
   }

@@ -164,7 +164,17 @@ function checkerVerdicts(rows: readonly Row[]): Verdict[] {
   ];
 }
 
-/** Every target of issue 6 with its verdict and figure. */
+/** Issue 15: `scale-munmap-2-1-1` proven with 2 workers at >= 1.7x the speed of 1. */
+function scalingVerdicts(rows: readonly Row[]): Verdict[] {
+  const t = 'scale-munmap-2-1-1 proof with 2 workers >= 1.7x the speed of 1 (issue 15)';
+  const r = rows.find(
+    (x) => x.bench === 'scaling' && x.unit === 'x' && x.workload.startsWith('scale-munmap-2-1-1'),
+  );
+  if (r === undefined) return [na(t)];
+  return [{ target: t, met: r.value >= 1.7, figure: `${fmt(r.value)}x (${r.note ?? ''})` }];
+}
+
+/** Every target of issues 6, 15 and 16 with its verdict and figure. */
 export function verdicts(rows: readonly Row[]): Verdict[] {
   return [
     ...treeVerdicts(rows),
@@ -172,5 +182,6 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
     ...visitVerdicts(rows),
     ...memoryVerdicts(rows),
     ...checkerVerdicts(rows),
+    ...scalingVerdicts(rows),
   ];
 }

@@ -42,6 +42,7 @@ export {
   JOB_SCHEDULES,
   jobOptionsOf,
   SEED_CHUNK,
+  SEED_ROUND,
 } from './check/parallel/coordinator.ts';
 export type {
   Job,
@@ -55,6 +56,7 @@ export { JOB_PROTOCOL, runJob, runSubtreeJob } from './check/parallel/job.ts';
 export { JobPool } from './check/parallel/pool.ts';
 export type { ScenarioRef } from './check/parallel/scenario-ref.ts';
 export { loadScenarioRef } from './check/parallel/scenario-ref.ts';
+export { LocalExecutor } from './check/parallel/search.ts';
 export type { Schedule } from './check/schedule.ts';
 export {
   decodeSchedule,
@@ -228,6 +230,8 @@ export {
   realCoreRaces,
   realCoreScenarios,
   realItreeUnwind,
+  scaleMunmap,
+  scaleScenarios,
   scenarioLibrary,
 } from './scenarios/index.ts';
 export type { SeedOptions } from './scenarios/seed.ts';

@@ -111,7 +111,7 @@ export async function checkProbed(
   const priors = settings.lockdep ? (settings.schedule?.priors ?? []) : [];
   await replayPriors(scenario, priors, log, run, counters);
   const parallel =
-    (settings.workers > 1 || executor !== undefined) && settings.strategy !== 'replay'
+    (settings.workers > 0 || executor !== undefined) && settings.strategy !== 'replay'
       ? await searchParallel(scenario, settings, log, run, counters, executor)
       : undefined;
   const end: SearchEnd =

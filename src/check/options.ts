@@ -80,10 +80,13 @@ export interface CheckOptions {
    */
   readonly lockdep?: boolean;
   /**
-   * Threads that explore (default 1: the calling thread, as always). With more, the search
-   * runs on a pool of `node:worker_threads` (`dfs`: subtrees of the schedule tree; `random`,
-   * `pct`: chunks of the seed), with the same verdict, first finding and (for `dfs`) schedules
-   * for any count > 1, and the same verdict as one thread. See README "Parallel checking".
+   * Threads that explore, 1 to {@link WORKERS_MAX}. Unset: the one-thread search of the
+   * calling thread, as always. Set: the search is cut into jobs (`dfs`: subtrees of the
+   * schedule tree; `random`, `pct`: chunks of the seed) run on a pool of that many
+   * `node:worker_threads` (1: on the calling thread), with the same verdict, first finding
+   * and (for `dfs`) the same set of schedules for every count. That set may differ from the
+   * unset one's (the reduction's choices are taken in another order), the verdict does not.
+   * See README "Parallel checking".
    */
   readonly workers?: number;
   /**
@@ -127,7 +130,7 @@ export interface Settings {
   readonly minimize: boolean;
   /** Run the lock validator (`src/check/lockdep/`). */
   readonly lockdep: boolean;
-  /** Threads that explore, in [1, {@link WORKERS_MAX}]. */
+  /** Threads that explore, in [1, {@link WORKERS_MAX}]; 0: unset (the one-thread search). */
   readonly workers: number;
   /** Where other threads load the scenario from (checked for shape only). */
   readonly source: ScenarioRef | undefined;
@@ -244,7 +247,7 @@ export function resolveOptions(options: CheckOptions = {}): Settings {
     pctDepth: integer('pctDepth', options.pctDepth, 1, PCT_DEPTH_MAX, PCT_DEPTH_DEFAULT),
     minimize: flag('minimize', options.minimize, strategy !== 'replay'),
     lockdep: flag('lockdep', options.lockdep, true),
-    workers: integer('workers', options.workers, 1, WORKERS_MAX, 1),
+    workers: integer('workers', options.workers, 1, WORKERS_MAX, 0),
     source: sourceOf(options.source),
   };
 }
@@ -269,6 +272,6 @@ export function describeSettings(
     pctDepth: settings.pctDepth,
     minimize: settings.minimize,
     lockdep: settings.lockdep,
-    ...(settings.workers === 1 ? {} : { workers: settings.workers }),
+    ...(settings.workers === 0 ? {} : { workers: settings.workers }),
   };
 }

@@ -3,6 +3,8 @@
  * {@link InvalidArgumentError} that says what is expected) and the names the checker takes.
  */
 
+import { availableParallelism } from 'node:os';
+import { WORKERS_MAX } from '../check/options.ts';
 import { SEMANTICS as CORE_SEMANTICS } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
@@ -58,6 +60,8 @@ export interface CliCheckOptions {
   readonly progress?: boolean;
   /** False with `--no-lockdep`: the checker's `lockdep` option. */
   readonly lockdep?: boolean;
+  /** `--workers <n>` (`check` only), parsed by {@link parseWorkers}; unset: the machine's cores. */
+  readonly workers?: number;
   /** `--queue <url>` (`check` only): coordinate a distributed run on this Redis (`src/queue/`). */
   readonly queue?: string;
   /** `--run <id>` (with `--queue`): the run to create or resume; a fresh id when unset. */
@@ -97,6 +101,16 @@ export function parseSeed(text: string): number {
 /** `--preemption-bound <n>`: 0 or more. */
 export function parsePreemptionBound(text: string): number {
   return integer(text, 'the preemption bound', 0, 1000);
+}
+
+/** `--workers <n>`: threads that explore, 1 (the exploration thread alone) to 64. */
+export function parseWorkers(text: string): number {
+  return integer(text, 'the number of workers', 1, WORKERS_MAX);
+}
+
+/** The default of `--workers`: the machine's cores (`os.availableParallelism()`), at most 64. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(WORKERS_MAX, availableParallelism()));
 }
 
 /** `--max-schedules <n>`, `--max-steps <n>`: 1 or more. */
@@ -143,5 +157,6 @@ export function checkOptionsFrom(
   set('timeLimitMs', cli.timeLimit);
   if (cli.fairness === false) out['fairness'] = false;
   if (cli.lockdep === false) out['lockdep'] = false;
+  set('workers', cli.workers);
   return out;
 }

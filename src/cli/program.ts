@@ -15,6 +15,7 @@ import {
   parseDuration,
   parsePreemptionBound,
   parseSeed,
+  parseWorkers,
   SEMANTICS,
   STRATEGIES,
 } from './options.ts';
@@ -93,6 +94,12 @@ function checkCommandSpec(io: CliIo, box: ExitBox): Command {
       ),
     )
     .addOption(timeLimitOption())
+    .addOption(
+      new Option(
+        '--workers <n>',
+        "threads that explore (default: the machine's cores; 1: one thread, as before)",
+      ).argParser(parser(parseWorkers)),
+    )
     .option('--no-fairness', 'dfs: explore unfair schedules too (a spin-wait may then livelock)')
     .addOption(jsonOption())
     .addOption(traceOption())

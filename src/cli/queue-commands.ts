@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type CheckOptions, describeSettings, resolveOptions } from '../check/options.ts';
 import type { ScenarioRef } from '../check/parallel/scenario-ref.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { checkOnQueue, loadRunner, PACKAGE_VERSION } from '../queue/checker.ts';
 import { connectRedis } from '../queue/connection.ts';
 import { checkRunId, LAYOUT_VERSION, type RunMeta } from '../queue/layout.ts';
@@ -58,6 +59,11 @@ export async function queueCheckCommand(
   cli: CliCheckOptions,
 ): Promise<number> {
   const address = parseQueueUrl(cli.queue!);
+  if (cli.workers !== undefined) {
+    throw new InvalidArgumentError(
+      "--workers is for one machine: with --queue the work is done by 'mmu-notifier worker' processes (one per core)",
+    );
+  }
   const runId = checkRunId(cli.run ?? freshRunId());
   checkOutputPaths(io, cli);
   const source = await resolveScenario(arg, io.cwd);

@@ -13,6 +13,9 @@
  * The time limit counts from `ready` (loading tsx and the scenario is not exploring). After
  * it, a worker still resuming tasks is finishing its last run, minimization or replay (each
  * bounded by the step bound): it is given time as long as the probe moves.
+ *
+ * With `--workers` > 1 the runs are in the pool's threads, which the probe does not see: a
+ * hang is then reported without its point, and the message says to run `--workers 1`.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -78,13 +81,18 @@ function hangResult(
   const last = readLastPoint(buffer);
   const limit = ready.options['timeLimitMs'];
   const where = last.step < 0 ? undefined : labels.get(last.label);
+  const threads = typeof ready.options['workers'] === 'number' && ready.options['workers'] > 1;
   const message =
-    where === undefined
-      ? `hang: the exploration stopped answering outside any task's step (setup, finally or a ` +
-        `scenario's own loop) and was stopped ${limit} ms into the search (the time limit)`
-      : `hang: task ${where} (its last scheduling point, step ${last.step}) never reached ` +
-        'another: a loop with no scheduling point (a busy-wait on .value?) holds the thread; ' +
-        `stopped at the time limit (${limit} ms). Await in the loop (load(), yieldNow())`;
+    where === undefined && threads
+      ? 'hang: a worker thread stopped answering (a loop with no scheduling point?) and was ' +
+        `stopped ${limit} ms into the search (the time limit); --workers 1 names its task ` +
+        'and point'
+      : where === undefined
+        ? `hang: the exploration stopped answering outside any task's step (setup, finally or a ` +
+          `scenario's own loop) and was stopped ${limit} ms into the search (the time limit)`
+        : `hang: task ${where} (its last scheduling point, step ${last.step}) never reached ` +
+          'another: a loop with no scheduling point (a busy-wait on .value?) holds the thread; ' +
+          `stopped at the time limit (${limit} ms). Await in the loop (load(), yieldNow())`;
   const seed = typeof ready.options['seed'] === 'number' ? ready.options['seed'] : 0;
   const finding: Finding = {
     kind: 'hang',

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { checkProbed } from '../check/check.ts';
 import { type CheckOptions, describeSettings, resolveOptions } from '../check/options.ts';
 import { InternalError, MmuNotifierError } from '../errors.ts';
-import { checkOptionsFrom } from './options.ts';
+import { checkOptionsFrom, defaultWorkers } from './options.ts';
 import { resolveScenario, type ScenarioSource } from './scenario-source.ts';
 import { SharedPointProbe } from './worker-probe.ts';
 import type { WorkerMessage, WorkerRequest } from './worker-protocol.ts';
@@ -19,7 +19,17 @@ function post(message: WorkerMessage): void {
 
 /** The checker's options for the request, over the library entry's defaults. */
 function optionsFor(request: WorkerRequest, source: ScenarioSource): Record<string, unknown> {
-  if (request.command === 'check') return checkOptionsFrom(request.cli, source.defaults);
+  if (request.command === 'check') {
+    const options = checkOptionsFrom(request.cli, source.defaults);
+    const workers = request.cli.workers ?? defaultWorkers();
+    if (options['strategy'] === 'replay') return options;
+    // The pool's threads load the scenario the way this worker did (scenario-ref.ts).
+    const ref =
+      source.origin === 'library'
+        ? { library: source.scenario.name }
+        : { file: request.arg, cwd: request.cwd };
+    return { ...options, workers, source: ref };
+  }
   const base = checkOptionsFrom({ ...request.cli, strategy: undefined }, source.defaults);
   const keep = ['semantics', 'maxSteps', 'timeLimitMs', 'lockdep'];
   const options: Record<string, unknown> = { strategy: 'replay', schedule: request.schedule };

@@ -16,6 +16,7 @@ import { releaseHistory } from './history-release.ts';
 import { hmmSelftests } from './hmm-tests.ts';
 import { lockdepScenarios } from './lockdep.ts';
 import { realCoreScenarios } from './real-itree-unwind.ts';
+import { scaleScenarios } from './scale.ts';
 import { seed2019 } from './seed.ts';
 import { twoPassScenarios } from './two-pass-multi-gpu.ts';
 
@@ -37,13 +38,18 @@ export const scenarioLibrary: readonly ScenarioEntry[] = [
   ...twoPassScenarios,
 ];
 
-/** The entry named `name`, if any (the library's, then the real-core scenarios'). */
+/**
+ * The entry named `name`, if any (the library's, then the real-core scenarios', then the
+ * scaling scenarios').
+ */
 export function findScenario(name: string): ScenarioEntry | undefined {
   return (
     scenarioLibrary.find((e) => e.scenario.name === name) ??
-    realCoreScenarios.find((e) => e.scenario.name === name)
+    realCoreScenarios.find((e) => e.scenario.name === name) ??
+    scaleScenarios.find((e) => e.scenario.name === name)
   );
 }
 
 export { realCoreRaceScenarios, realCoreRaces } from './real-core-races.ts';
 export { realCoreScenarios, realItreeUnwind } from './real-itree-unwind.ts';
+export { scaleMunmap, scaleScenarios } from './scale.ts';

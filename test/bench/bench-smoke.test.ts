@@ -16,6 +16,7 @@ import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
 import { kernelDriver } from '../../bench/kernel-c/build.ts';
 import { runRealCoreBench } from '../../bench/real-core.bench.ts';
 import { table } from '../../bench/report.ts';
+import { runScalingBench } from '../../bench/scaling.bench.ts';
 import { verdicts } from '../../bench/verdicts.ts';
 import { availableKernelModules } from '../../src/kernel/module.ts';
 
@@ -100,6 +101,18 @@ describe('bench smoke', () => {
       assert.match(chartSvg(rows, 'smoke'), /<\/svg>\n$/);
     },
   );
+
+  it('the scaling benchmark times 1 and 2 workers on one schedule set, and the speed-up', async () => {
+    const rows = await runScalingBench(TINY, 'everyday-oom-reap');
+    assertWellFormed(rows);
+    assert.deepEqual(
+      rows.map((r) => r.unit),
+      ['ms', 'ms', 'x'],
+    );
+    assert.match(rows[2]!.note ?? '', /load average before/);
+    // The verdict judges scale-munmap-2-1-1 only: a smaller scenario's speed-up is not it.
+    assert.ok(verdicts(rows).some((v) => v.target.includes('1.7x') && v.met === 'n/a'));
+  });
 
   it('summarize gives the median and the inter-quartile spread', () => {
     assert.deepEqual(summarize([4, 1, 3, 2, 5]), { median: 3, spreadPct: (100 * 2) / 3 });

@@ -51,7 +51,8 @@ describe('mmu-notifier check: a task that never yields', () => {
   after(() => cleanup());
 
   it('--time-limit 2s stops it: a hang finding naming the task and its last point', async () => {
-    const r = await cli(['check', 'busy.ts', '--time-limit', '2s'], dir);
+    // One worker: the calling thread explores, and its probe names the point.
+    const r = await cli(['check', 'busy.ts', '--time-limit', '2s', '--workers', '1'], dir);
     assert.equal(r.code, 1, r.err + r.out);
     assert.match(r.out, /busy-wait \(semantics current\): FINDING \(hang\)/);
     assert.match(
@@ -69,6 +70,13 @@ describe('mmu-notifier check: a task that never yields', () => {
     const replay = await cli(['replay', 'busy.ts', schedule, '--time-limit', '1s'], dir);
     assert.equal(replay.code, 1, replay.err);
     assert.match(replay.out, /hang: task 'spinner' at cell\.load on flag/);
+  });
+
+  it('with worker threads, the hang is still a finding, which says how to name the point', async () => {
+    const r = await cli(['check', 'busy.ts', '--time-limit', '2s', '--workers', '2'], dir);
+    assert.equal(r.code, 1, r.err + r.out);
+    assert.match(r.out, /hang: a worker thread stopped answering .* --workers 1 names its task/);
+    assert.ok(noStack(r.out + r.err));
   });
 
   it('a spin-wait with a yield is proven fair; --no-fairness calls it a livelock', async () => {

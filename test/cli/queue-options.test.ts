@@ -14,6 +14,15 @@ test('--run without --queue is a usage error', async () => {
   assert.match(r.err, /--run names a distributed run: it needs --queue <url>/);
 });
 
+test('--workers with --queue is a usage error', async () => {
+  const r = await cli(['check', 'seed-2019', '--queue', 'redis://127.0.0.1:1', '--workers', '2']);
+  assert.equal(r.code, EXIT_USAGE);
+  assert.match(
+    r.err,
+    /--workers is for one machine: with --queue the work is done by 'mmu-notifier worker'/,
+  );
+});
+
 test('a --queue that is not a Redis URL is refused before connecting', async () => {
   const r = await cli(['check', 'seed-2019', '--queue', 'http://127.0.0.1:6379']);
   assert.equal(r.code, EXIT_USAGE);

@@ -5,8 +5,9 @@
  * (about 40 jobs). Checks:
  *
  * - a worker killed (SIGKILL) while it holds a job loses nothing: bullmq's stalled check
- *   (a short lock here) gives the job to another worker, and the verdict, the schedule count
- *   and the schedule digest equal a single-process check's;
+ *   (a short lock here) gives the job to another worker, and the verdict, the steps and the
+ *   schedule digest equal a single-process check's (`workers: 1`: the same jobs on the
+ *   calling thread, hence the schedule set of every `workers` count);
  * - a coordinator killed mid-run and started again with the same `--run` resumes: it reuses
  *   the stored results and ends with the same verdict and digest;
  * - a finding (a library scenario's, a scenario file's given by a relative path) is the
@@ -90,7 +91,8 @@ describe('distributed check through the CLI', { skip: skipWithoutRedis() }, () =
   before(async () => {
     const entry = findScenario(SCENARIO);
     assert.ok(entry !== undefined);
-    reference = await check(entry.scenario, entry.defaults ?? {});
+    // One process, the jobs on the calling thread: the schedule set of every `workers` count.
+    reference = await check(entry.scenario, { ...(entry.defaults ?? {}), workers: 1 });
     assert.ok(reference.ok && reference.stats.complete);
     assert.ok(reference.stats.schedules > 5_000, 'a scenario of many jobs');
     server = await startRedis();
@@ -155,7 +157,7 @@ describe('distributed check through the CLI', { skip: skipWithoutRedis() }, () =
   test('a finding is the single-process first finding, for a library scenario and a file', async () => {
     const buggy = '319561669a59-buggy';
     const entry = findScenario(buggy)!;
-    const single = await check(entry.scenario, entry.defaults ?? {});
+    const single = await check(entry.scenario, { ...(entry.defaults ?? {}), workers: 1 });
     const run = await coordinator('finding', buggy).exited;
     assert.equal(run.code, 1, run.stderr);
     const result = JSON.parse(run.stdout) as CheckResult;
@@ -163,7 +165,7 @@ describe('distributed check through the CLI', { skip: skipWithoutRedis() }, () =
     assert.equal(result.finding?.message, single.finding?.message);
     const files = await tempFiles({ 'lost.ts': LOST_UPDATE });
     try {
-      const local = await cli(['check', './lost.ts', '--json'], files.dir).exited;
+      const local = await cli(['check', './lost.ts', '--json', '--workers', '1'], files.dir).exited;
       assert.equal(local.code, 1, local.stderr);
       const queued = await coordinator('file', './lost.ts', files.dir).exited;
       assert.equal(queued.code, 1, queued.stderr);

@@ -21,6 +21,13 @@
  *
  * Random and PCT: the budget is cut in chunks of {@link SEED_CHUNK} runs, chunk `j` seeded
  * from (seed, j); chunk 0 runs the seed itself, so it repeats a one-thread check's first runs.
+ * Chunks run in rounds of {@link SEED_ROUND}, in chunk order; the first finding is the one of
+ * the lowest chunk, and no round starts after a round that found one. Neither the chunks nor
+ * the rounds depend on the number of workers.
+ *
+ * Budgets: `maxSchedules` is shared out among a round's jobs in DFS order, so the search never
+ * runs more (probe runs aside); `timeLimitMs` is checked between rounds and passed to each job
+ * (a job stopped by it ends the search, incomplete).
  */
 
 import { InternalError } from '../../errors.ts';
@@ -35,6 +42,9 @@ export const JOB_SCHEDULES = 1_000;
 
 /** Runs of one random or PCT job. */
 export const SEED_CHUNK = 250;
+
+/** Random and PCT chunks per round (the search stops after the round of a finding). */
+export const SEED_ROUND = 16;
 
 /** Runs jobs somewhere. */
 export interface Executor {
@@ -101,6 +111,7 @@ export class Coordinator {
   readonly #onProgress: ParallelProgress | undefined;
   readonly #startedMs = performance.now();
   readonly #bound: number;
+  readonly #jobSchedules: number;
   readonly #digest: ScheduleDigest = { a: 0, b: 0 };
   #schedules = 0;
   #probes = 0;
@@ -111,12 +122,18 @@ export class Coordinator {
   #best: { finding: JobFinding; key: readonly number[] } | undefined;
   #stoppedBy: ParallelEnd['stoppedBy'];
 
+  /**
+   * @param jobSchedules the runs of one DFS job (default {@link JOB_SCHEDULES}); it changes
+   * how the tree is cut, so the schedules explored (the guarantee is per value).
+   */
   constructor(
     settings: Settings,
     ref: ScenarioRef,
     executor: Executor,
     onProgress?: ParallelProgress,
+    jobSchedules: number = JOB_SCHEDULES,
   ) {
+    this.#jobSchedules = jobSchedules;
     this.#settings = settings;
     this.#ref = ref;
     this.#executor = executor;
@@ -145,14 +162,29 @@ export class Coordinator {
   async #dfs(): Promise<void> {
     let ready: Ready[] = [{ node: null, choice: -1, last: null, key: [] }];
     while (ready.length > 0) {
-      const round = ready
+      const sorted = ready
         .filter((r) => this.#before(r.key))
         .sort((a, b) => compareKeys(a.key, b.key));
-      if (round.length === 0 || this.#outOfBudget()) break;
-      const jobs = round.map((r) => this.#subtreeJob(r));
+      if (sorted.length === 0 || this.#outOfBudget()) break;
+      // The budget left is shared out in DFS order: the search never runs past maxSchedules;
+      // jobs left without budget wait for the next round (the budget a round's jobs do not
+      // use comes back), or end the search when there is none.
+      let left = this.#settings.maxSchedules - this.#schedules;
+      const round: Ready[] = [];
+      const jobs: Job[] = [];
+      const waiting: Ready[] = [];
+      for (const r of sorted) {
+        const budget = Math.min(this.#jobSchedules, left);
+        if (budget <= 0) waiting.push(r);
+        else {
+          left -= budget;
+          round.push(r);
+          jobs.push(this.#subtreeJob(r, budget));
+        }
+      }
       const results = await this.#runRound(jobs);
       const touched = new Set<TreeNode>();
-      const next: Ready[] = [];
+      const next: Ready[] = waiting;
       for (let i = 0; i < round.length; i++) this.#apply(round[i]!, results[i]!, touched, next);
       const nodes = [...touched].sort((a, b) => compareKeys(a.key, b.key));
       for (const node of nodes) this.#takeAll(node, next);
@@ -160,26 +192,31 @@ export class Coordinator {
     }
   }
 
+  /** Random and PCT: rounds of {@link SEED_ROUND} chunks, up to the first with a finding. */
   async #seeds(): Promise<void> {
     const total = this.#settings.maxSchedules;
     const chunks = Math.ceil(total / SEED_CHUNK);
     const strategy = this.#settings.strategy as 'random' | 'pct';
-    const jobs: Job[] = [];
-    for (let j = 0; j < chunks; j++) {
-      jobs.push({
-        ...this.#base(`s:${j}`, Math.min(SEED_CHUNK, total - j * SEED_CHUNK)),
-        kind: 'seeds',
-        strategy,
-        chunk: j,
+    for (let first = 0; first < chunks && this.#best === undefined; first += SEED_ROUND) {
+      if (this.#outOfBudget()) return;
+      const jobs: Job[] = [];
+      for (let j = first; j < Math.min(chunks, first + SEED_ROUND); j++) {
+        jobs.push({
+          ...this.#base(`s:${j}`, Math.min(SEED_CHUNK, total - j * SEED_CHUNK)),
+          kind: 'seeds',
+          strategy,
+          chunk: j,
+        });
+      }
+      const results = await this.#runRound(jobs);
+      results.forEach((result, i) => {
+        this.#count(result);
+        const key = [first + i];
+        if (result.finding !== null && this.#before(key))
+          this.#best = { finding: result.finding, key };
       });
     }
-    const results = await this.#runRound(jobs);
-    results.forEach((result, j) => {
-      this.#count(result);
-      if (result.finding !== null && this.#before([j]))
-        this.#best = { finding: result.finding, key: [j] };
-    });
-    this.#stoppedBy = this.#best === undefined ? 'maxSchedules' : undefined;
+    if (this.#best === undefined) this.#stoppedBy ??= 'maxSchedules';
   }
 
   #base(id: string, maxSchedules: number): Omit<Job, 'kind'> & { protocol: number } {
@@ -194,7 +231,7 @@ export class Coordinator {
     };
   }
 
-  #subtreeJob(ready: Ready): Job {
+  #subtreeJob(ready: Ready, budget: number): Job {
     const prefix: DfsNode[] = [];
     if (ready.node !== null) {
       const path = pathTo(ready.node);
@@ -202,14 +239,16 @@ export class Coordinator {
       prefix.push(ready.last!);
     }
     const id = `d:${prefix.map((n) => n.chosen).join('.')}`;
-    const left = this.#settings.maxSchedules - this.#schedules;
-    return { ...this.#base(id, Math.min(JOB_SCHEDULES, left)), kind: 'subtree', prefix };
+    return { ...this.#base(id, budget), kind: 'subtree', prefix };
   }
 
   /** Runs a round's jobs; a failed job fails the round (with its id). */
   async #runRound(jobs: readonly Job[]): Promise<JobResult[]> {
     this.#rounds++;
     this.#jobs += jobs.length;
+    // Progress counts results as they come; the round applies them in DFS order later.
+    let schedules = this.#schedules;
+    let steps = this.#steps;
     return Promise.all(
       jobs.map(async (job) => {
         const result = await this.#executor.run(job);
@@ -217,7 +256,9 @@ export class Coordinator {
           throw new InternalError(
             `job ${job.id}: a result for ${result.id} (protocol ${result.protocol})`,
           );
-        this.#onProgress?.(this.#schedules + result.schedules, this.#steps + result.steps);
+        schedules += result.schedules;
+        steps += result.steps;
+        this.#onProgress?.(schedules, steps);
         return result;
       }),
     );

@@ -42,6 +42,7 @@ import type { DfsNode, ScheduleDigest } from '../strategies/dfs-node.ts';
 import { PctStrategy } from '../strategies/pct.ts';
 import { RandomStrategy } from '../strategies/random.ts';
 import type { Strategy } from '../strategy.ts';
+import type { PointProbe } from '../task-record.ts';
 import type { FindingKind } from '../types.ts';
 import type { Scenario } from '../world.ts';
 import { loadScenarioRef, type ScenarioRef } from './scenario-ref.ts';
@@ -69,6 +70,11 @@ export interface JobOptions {
   readonly pctDepth: number;
   /** Run the lock validator (its graph is the job's own). */
   readonly lockdep: boolean;
+  /**
+   * Go on past findings (default false): the job explores its whole budget and reports the
+   * first. For harnesses that watch every run (the soundness differential), not for `check()`.
+   */
+  readonly allFindings?: boolean;
 }
 
 /** What every job carries. */
@@ -246,15 +252,22 @@ function validateJob(job: Job): void {
 
 /**
  * Runs one job (see the module comment). `scenario`: the loaded scenario, when the caller
- * has it; otherwise `job.scenario` is loaded (and cached).
+ * has it; otherwise `job.scenario` is loaded (and cached). `onFinding`: told of every
+ * finding's run (in-process harnesses: with `allFindings`, every one of the job's).
+ * `probe`: told of every point the runs pass (the CLI's hang watchdog, on the calling thread).
  * @throws InvalidArgumentError for a malformed job or a scenario that does not load.
  * @throws StateError when the scenario is not deterministic.
  */
-export async function runJob(job: Job, scenario?: Scenario): Promise<JobResult> {
+export async function runJob(
+  job: Job,
+  scenario?: Scenario,
+  onFinding?: (found: Found) => void,
+  probe?: PointProbe | null,
+): Promise<JobResult> {
   validateJob(job);
   const loaded = scenario ?? (await loadScenarioRef(job.scenario));
   const dfs = job.kind === 'subtree';
-  const run = runSettingsOf(job.options, dfs);
+  const run = { ...runSettingsOf(job.options, dfs), probe: probe ?? null };
   const log = new ExecutionLog();
   const prefix = dfs ? [...job.prefix] : [];
   const probes =
@@ -263,14 +276,20 @@ export async function runJob(job: Job, scenario?: Scenario): Promise<JobResult> 
       : 0;
   const strategy = strategyOf(job, prefix);
   const counters = startCounters();
-  const end = await search(loaded, strategy, log, run, counters, {
+  let first: Found | undefined;
+  const all = job.options.allFindings === true;
+  const searched = await search(loaded, strategy, log, run, counters, {
     maxSchedules: job.maxSchedules,
     timeLimitMs: job.timeLimitMs,
     onProgress: undefined,
-    onFinding: () => true,
+    onFinding: (found) => {
+      onFinding?.(found);
+      first ??= found;
+      return !all;
+    },
   });
   const tree = strategy instanceof DfsStrategy ? strategy : null;
-  const stop = stoppedBy(end, tree, job);
+  const stop = stoppedBy(searched, tree, job);
   const k = prefix.length - 1;
   return {
     protocol: JOB_PROTOCOL,
@@ -281,7 +300,7 @@ export async function runJob(job: Job, scenario?: Scenario): Promise<JobResult> 
     steps: counters.steps,
     pruned: counters.pruned,
     digest: tree?.digest ?? { a: 0, b: 0 },
-    finding: end.found === undefined ? null : toJobFinding(end.found),
+    finding: first === undefined ? null : toJobFinding(first),
     above: tree?.above ?? [],
     rootAccess: tree !== null && k >= 0 ? tree.accessAt(k, prefix[k]!.chosen) : null,
     frontier: tree !== null && stop === 'maxSchedules' ? tree.frontier() : [],

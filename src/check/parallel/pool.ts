@@ -4,8 +4,12 @@
  * the jobs it is given, one at a time. An {@link Executor} for the coordinator.
  *
  * A job that fails in a thread comes back as data (`pool-worker.ts`) and is thrown here with
- * its class (a user's error stays one) and the job's id; the coordinator's round then fails,
- * and {@link JobPool.close} terminates every thread: a check never waits on a dead worker.
+ * its class (a user's error stays one, with its message; a defect names the job); the
+ * coordinator's round then fails, and {@link JobPool.close} terminates every thread: a check
+ * never waits on a dead worker.
+ * A thread that dies (an uncaught error, `process.exit`) rejects its job through tinypool.
+ * Between checks the pool is kept ({@link JobPool.shared}): starting threads (and tsx, from a
+ * checkout) costs about a second.
  */
 
 import type { Tinypool } from 'tinypool';
@@ -39,8 +43,10 @@ function entry(): string {
 
 /** The error a failed job's reply stands for. */
 function errorOf(job: Job, reply: Extract<JobReply, { ok: false }>): Error {
-  const message = `${reply.message} (in a worker thread, job ${job.id})`;
-  if (!reply.user) return new InternalError(`${message}\n${reply.stack}`);
+  // A user's error reads as on the calling thread; a defect says where it happened.
+  const message = reply.message;
+  if (!reply.user)
+    return new InternalError(`${message} (in a worker thread, job ${job.id})\n${reply.stack}`);
   switch (reply.name) {
     case 'StateError':
       return new StateError(message);
@@ -91,6 +97,34 @@ export class JobPool implements Executor {
 
   /** Terminates every thread (running jobs included). */
   close(): Promise<void> {
+    for (const [n, pool] of shared) if (pool === this) shared.delete(n);
     return this.#pool.destroy();
   }
+
+  /**
+   * The pool of `workers` threads kept between checks (its idle threads do not keep the
+   * process alive), started on first use; at most {@link SHARED_POOLS_MAX} are kept. A check
+   * whose round fails closes it (a failed job's siblings may still be running).
+   */
+  static async shared(workers: number): Promise<JobPool> {
+    const known = shared.get(workers);
+    if (known !== undefined) return known;
+    const pool = await JobPool.open(workers);
+    if (shared.size >= SHARED_POOLS_MAX) {
+      const [first] = shared.values();
+      await first!.close();
+    }
+    shared.set(workers, pool);
+    return pool;
+  }
+
+  /** Terminates the pools kept between checks (tests, and hosts that unload the library). */
+  static async closeShared(): Promise<void> {
+    await Promise.all([...shared.values()].map((pool) => pool.close()));
+  }
 }
+
+/** At most this many shared pools (one per worker count). */
+export const SHARED_POOLS_MAX = 4;
+
+const shared = new Map<number, JobPool>();

@@ -1,6 +1,7 @@
 /**
- * `check()`'s search with `workers` > 1: a {@link Coordinator} over a {@link JobPool}, then
- * the first finding replayed on the calling thread (the minimizer and the traced replay run
+ * `check()`'s search with `workers` set: a {@link Coordinator} over a {@link JobPool} (or,
+ * for one worker, a {@link LocalExecutor}: the same jobs on the calling thread), then the
+ * first finding replayed on the calling thread (the minimizer and the traced replay run
  * here, as in a one-thread check). Counters merge the workers' (and their probe runs).
  */
 
@@ -13,9 +14,10 @@ import type { Settings } from '../options.ts';
 import type { Counters, Found, SearchEnd } from '../search.ts';
 import { formatDigest } from '../strategies/dfs-node.ts';
 import { ReplayStrategy } from '../strategies/replay.ts';
+import type { PointProbe } from '../task-record.ts';
 import type { Scenario } from '../world.ts';
 import { Coordinator, type Executor } from './coordinator.ts';
-import type { JobFinding } from './job.ts';
+import { type Job, type JobFinding, type JobResult, runJob } from './job.ts';
 import { JobPool } from './pool.ts';
 import { refOf } from './scenario-ref.ts';
 
@@ -50,6 +52,29 @@ async function replayFinding(
 }
 
 /**
+ * Runs jobs one at a time on the calling thread, on the scenario object itself (no thread,
+ * no scenario reference to load): `workers: 1`, and harnesses that watch every run.
+ */
+export class LocalExecutor implements Executor {
+  readonly #scenario: Scenario;
+  readonly #probe: PointProbe | null;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /** `probe`: told of every point the runs pass (the CLI's hang watchdog). */
+  constructor(scenario: Scenario, probe: PointProbe | null = null) {
+    this.#scenario = scenario;
+    this.#probe = probe;
+  }
+
+  /** Runs `job` after the jobs handed in before it (the runs of one thread never interleave). */
+  run(job: Job): Promise<JobResult> {
+    const mine = this.#chain.then(() => runJob(job, this.#scenario, undefined, this.#probe));
+    this.#chain = mine.catch(() => undefined);
+    return mine;
+  }
+}
+
+/**
  * Runs the search of `settings` on `settings.workers` threads (or on `executor`, when given).
  * @throws InvalidArgumentError when the scenario cannot be loaded in another thread.
  */
@@ -61,8 +86,12 @@ export async function searchParallel(
   counters: Counters,
   executor?: Executor,
 ): Promise<ParallelSearchEnd> {
-  const ref = await refOf(scenario, settings.source);
-  const pool = executor === undefined ? await JobPool.open(settings.workers) : null;
+  const local = executor === undefined && settings.workers === 1;
+  const ref = local
+    ? (settings.source ?? { library: scenario.name })
+    : await refOf(scenario, settings.source);
+  const pool = executor === undefined && !local ? await JobPool.shared(settings.workers) : null;
+  const executes = executor ?? pool ?? new LocalExecutor(scenario, run.probe ?? null);
   const base = { schedules: counters.schedules, steps: counters.steps };
   const onProgress = (schedules: number, steps: number): void => {
     if (settings.onProgress === undefined) return;
@@ -75,9 +104,10 @@ export async function searchParallel(
   };
   let end: Awaited<ReturnType<Coordinator['run']>>;
   try {
-    end = await new Coordinator(settings, ref, executor ?? pool!, onProgress).run();
-  } finally {
+    end = await new Coordinator(settings, ref, executes, onProgress).run();
+  } catch (error) {
     await pool?.close();
+    throw error;
   }
   counters.schedules += end.schedules + end.probes;
   counters.steps += end.steps;

@@ -1,0 +1,87 @@
+/**
+ * Goal: `check(..., { workers })` gives the same verdict, the same first finding and (dfs)
+ * the same set of schedules whatever the number of workers (issue 15), on every library
+ * scenario, and the verdict of the one-thread search. Small scenarios are searched in full;
+ * the others up to {@link BUDGET} runs (a budget is shared out in DFS order, so the bounded
+ * searches are the same too). A second pass cuts the search into jobs of {@link TINY_JOB}
+ * runs through the coordinator itself, so that every scenario is split at many nodes.
+ */
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { check } from '../../../src/check/check.ts';
+import { resolveOptions } from '../../../src/check/options.ts';
+import { Coordinator, type Executor } from '../../../src/check/parallel/coordinator.ts';
+import { JobPool } from '../../../src/check/parallel/pool.ts';
+import { LocalExecutor } from '../../../src/check/parallel/search.ts';
+import { formatDigest } from '../../../src/check/strategies/dfs-node.ts';
+import type { CheckResult } from '../../../src/check/types.ts';
+import { scenarioLibrary } from '../../../src/scenarios/index.ts';
+
+const BUDGET = 1_500;
+const TINY_JOB = 4;
+
+after(() => JobPool.closeShared());
+
+/** What must not depend on the number of workers. */
+function verdict(result: CheckResult): unknown {
+  return {
+    ok: result.ok,
+    kind: result.finding?.kind,
+    message: result.finding?.message,
+    schedule: result.finding?.schedule,
+    complete: result.stats.complete,
+    digest: result.stats.scheduleDigest,
+  };
+}
+
+describe('check({ workers }): the same search for 1, 2 and 3 workers', () => {
+  for (const entry of scenarioLibrary) {
+    const name = entry.scenario.name;
+    it(name, async () => {
+      const options = { ...entry.defaults, maxSchedules: BUDGET, timeLimitMs: 600_000 };
+      const one = await check(entry.scenario, { ...options, workers: 1 });
+      assert.equal(one.ok, entry.expect === 'clean', `${name}: verdict`);
+      assert.equal(one.options['workers'], 1);
+      for (const workers of [2, 3]) {
+        const many = await check(entry.scenario, { ...options, workers });
+        assert.deepEqual(verdict(many), verdict(one), `${name}: ${workers} workers`);
+      }
+      // The one-thread search (no workers): the same verdict and kind of finding.
+      const plain = await check(entry.scenario, options);
+      assert.equal(plain.ok, one.ok, `${name}: the one-thread verdict`);
+      assert.equal(plain.finding?.kind, one.finding?.kind, `${name}: the one-thread finding`);
+      if (plain.stats.complete) assert.ok(one.stats.complete, `${name}: complete`);
+    });
+  }
+});
+
+describe(`the coordinator with jobs of ${TINY_JOB} runs: the same search on any executor`, () => {
+  const small = scenarioLibrary.filter((e) => e.expect === 'clean' || e.scenario.name !== '');
+  it('every library scenario: the same digest, counters and finding on 1 or 3 threads', async () => {
+    const pool = await JobPool.open(3);
+    try {
+      for (const entry of small) {
+        const name = entry.scenario.name;
+        const settings = resolveOptions({ ...entry.defaults, maxSchedules: 400, workers: 3 });
+        const ref = { library: name };
+        const run = (executor: Executor) =>
+          new Coordinator(settings, ref, executor, undefined, TINY_JOB).run();
+        const local = await run(new LocalExecutor(entry.scenario));
+        const threads = await run(pool);
+        const facts = (end: typeof local) => ({
+          digest: formatDigest(end.digest),
+          schedules: end.schedules,
+          jobs: end.jobs,
+          complete: end.complete,
+          finding: end.finding?.choices.join('.'),
+        });
+        assert.deepEqual(facts(threads), facts(local), name);
+        assert.ok(local.schedules <= 400, `${name}: ${local.schedules} runs past the budget`);
+        assert.equal(local.finding === undefined, entry.expect === 'clean', `${name}: verdict`);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});
