@@ -95,7 +95,8 @@ export async function queueCheckCommand(
   try {
     if (cli.json !== true) io.out(`check ${ready.name} ${ready.effective}\n`);
     io.err(`run ${runId} on ${describeAddress(address)}: start workers with\n`);
-    io.err(`  mmu-notifier worker --queue ${describeAddress(address)}\n`);
+    const secret = address.password === undefined ? '' : ' (the URL with its password)';
+    io.err(`  mmu-notifier worker --queue ${describeAddress(address)}${secret}\n`);
     const outcome = await checkOnQueue({
       address,
       redis,
