@@ -57,6 +57,12 @@ export interface ExecutionLogView {
    * next step of a task still parked is unknown beyond its op.
    */
   readonly cut: boolean;
+  /**
+   * Changes whenever an invariant observes an object it did not before (so
+   * {@link ExecutionLogView.visibleWrite} may answer differently): analyses kept from an
+   * earlier run hold only while it is unchanged.
+   */
+  readonly observedVersion: number;
 }
 
 /** The flat record of one run (see the module comment). */
@@ -76,6 +82,7 @@ export class ExecutionLog implements ExecutionLogView {
   readonly #blockedAccesses: number[] = [];
   #blockedCount = 0;
   #observed = new Int32Array(64);
+  #observedVersion = 0;
   #yielded = false;
   #cut = false;
 
@@ -115,7 +122,14 @@ export class ExecutionLog implements ExecutionLogView {
       grown.set(this.#observed);
       this.#observed = grown;
     }
-    this.#observed[obj]! |= 1 << Math.min(invariant, 30);
+    const bit = 1 << Math.min(invariant, 30);
+    if ((this.#observed[obj]! & bit) !== 0) return;
+    this.#observed[obj]! |= bit;
+    this.#observedVersion++;
+  }
+
+  get observedVersion(): number {
+    return this.#observedVersion;
   }
 
   visibleWrite(code: number): number {

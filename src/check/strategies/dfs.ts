@@ -77,6 +77,8 @@ export class DfsStrategy implements Strategy {
   readonly #races = new RaceDetector();
   #depth = 0;
   #branch = 0;
+  /** The next run's branch point once a run reached it (its states passed the invariants). */
+  #checked = -1;
   #started = false;
   #complete = false;
 
@@ -92,6 +94,11 @@ export class DfsStrategy implements Strategy {
 
   get complete(): boolean {
     return this.#complete;
+  }
+
+  /** The run replays nodes `0..branch` of an earlier run: those states passed the invariants. */
+  get checkedStates(): number {
+    return this.#checked;
   }
 
   newExecution(): boolean {
@@ -136,7 +143,8 @@ export class DfsStrategy implements Strategy {
     if (this.#reduction) {
       for (let d = this.#branch; d < log.steps; d++)
         this.#access[d]![this.#chosen[d]!] = stepAccesses(log, d);
-      this.#races.analyze(log, (i, task) => this.#addAt(i, task, log));
+      // Steps before the branch point replay the previous run: their analysis is kept.
+      this.#races.analyze(log, (i, task) => this.#addAt(i, task, log), this.#branch);
     }
     for (let d = this.#depth - 1; d >= 0; d--) {
       const rest = this.#backtrack[d]! & ~this.#done[d]! & ~this.#sleep[d]! & this.#allowed(d);
@@ -146,6 +154,7 @@ export class DfsStrategy implements Strategy {
       this.#done[d]! |= 1 << choice;
       this.#depth = d + 1;
       this.#branch = d;
+      this.#checked = d;
       return;
     }
     this.#depth = 0;
