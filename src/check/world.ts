@@ -155,6 +155,9 @@ export function defineScenario(scenario: Scenario): Scenario {
   return scenario;
 }
 
+/** The options of a bare `world.addressSpace()`. */
+const EMPTY: WorldAddressSpaceOptions = Object.freeze({});
+
 /** Where the world sends the core's contract diagnostics (a `contract` finding). */
 export type ContractSink = (kind: string, message: string) => void;
 
@@ -233,15 +236,17 @@ export class RunWorld implements World {
     return mightSleep(this.scheduler);
   }
 
-  addressSpace(options: WorldAddressSpaceOptions = {}): AddressSpace {
-    const { tolerate = [], onDiagnostic: forward, ...core } = options;
+  addressSpace(options: WorldAddressSpaceOptions = EMPTY): AddressSpace {
+    // Built field by field, not by spreading `options`: once per run, on the checker's hot path.
+    const tolerate = options.tolerate;
+    const forward = options.onDiagnostic;
     const sink = this.#onContract;
-    return new AddressSpace({
-      ...core,
+    const core: { -readonly [K in keyof AddressSpaceOptions]: AddressSpaceOptions[K] } = {
       semantics: options.semantics ?? this.semantics,
       scheduler: this.scheduler,
       onDiagnostic: (diagnostic: Diagnostic) => {
-        if (!tolerate.includes(diagnostic.kind)) sink(diagnostic.kind, diagnostic.message);
+        if (tolerate === undefined || !tolerate.includes(diagnostic.kind))
+          sink(diagnostic.kind, diagnostic.message);
         try {
           forward?.(diagnostic);
         } catch (error) {
@@ -249,7 +254,10 @@ export class RunWorld implements World {
           sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
         }
       },
-    });
+    };
+    if (options.name !== undefined) core.name = options.name;
+    if (options.notifierUsersMax !== undefined) core.notifierUsersMax = options.notifierUsersMax;
+    return new AddressSpace(core);
   }
 
   realCore(version: string, options: { readonly name?: string } = {}): FiberKernelCore {

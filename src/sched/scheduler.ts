@@ -187,7 +187,8 @@ const SCHEDULER_METHODS = [
 export function isScheduler(value: unknown): value is Scheduler {
   if (typeof value !== 'object' || value === null) return false;
   const table = value as Readonly<Record<string, unknown>>;
-  return SCHEDULER_METHODS.every((method) => typeof table[method] === 'function');
+  for (const method of SCHEDULER_METHODS) if (typeof table[method] !== 'function') return false;
+  return true;
 }
 
 /**

@@ -13,6 +13,7 @@
  * | `has(a, b)`     | the edge is known                                               |
  * | `add(origin)`   | adds the edge if new (first origin wins); bounded by EDGES_MAX  |
  * | `path(from, to)`| the shortest known path `from ⇝ to` (BFS, deterministic order)  |
+ * | `pair(a, b)`    | a number naming the ordered pair (classes interned): a cheap map key |
  */
 
 import { assertInternal, OverflowError } from '../../errors.ts';
@@ -20,6 +21,9 @@ import type { LockdepLock } from './types.ts';
 
 /** Dependencies kept per check (the kernel's `MAX_LOCKDEP_ENTRIES`, 32768 in v6.12). */
 export const LOCKDEP_EDGES_MAX = 32_768;
+
+/** Classes interned per graph: ids stay below this (pairs are `a * CLASSES_MAX + b`). */
+const CLASSES_MAX = 2 ** 26;
 
 /** Where an edge was first seen. */
 export interface EdgeOrigin {
@@ -37,12 +41,32 @@ export interface EdgeOrigin {
 export class LockGraph {
   readonly #out = new Map<string, Map<string, EdgeOrigin>>();
   #edges = 0;
-  /** Paths found since the graph last grew (`from\0to` -> path or null): a run repeats them. */
-  readonly #paths = new Map<string, string[] | null>();
+  /** Paths found since the graph last grew (`pair(from, to)` -> path or null): a run repeats them. */
+  readonly #paths = new Map<number, string[] | null>();
+  /** Class names interned for {@link LockGraph.pair}. */
+  readonly #ids = new Map<string, number>();
 
   /** Edges recorded. */
   get edges(): number {
     return this.#edges;
+  }
+
+  /**
+   * A number for the ordered pair `a`, `b` (the same for equal names during the graph's
+   * life), so that callers key maps by a pair without building a string per lookup.
+   */
+  pair(a: string, b: string): number {
+    return this.#id(a) * CLASSES_MAX + this.#id(b);
+  }
+
+  #id(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.#ids.size;
+      assertInternal(id < CLASSES_MAX, 'lockdep: too many lock classes');
+      this.#ids.set(name, id);
+    }
+    return id;
   }
 
   /** True when `a -> b` is known. */
@@ -79,7 +103,7 @@ export class LockGraph {
 
   /** The classes of the shortest path `from ⇝ to` (both included), or null. */
   path(from: string, to: string): string[] | null {
-    const key = `${from}\0${to}`;
+    const key = this.pair(from, to);
     let found = this.#paths.get(key);
     if (found === undefined) this.#paths.set(key, (found = this.#search(from, to)));
     return found === null ? null : [...found];

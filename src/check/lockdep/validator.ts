@@ -59,8 +59,8 @@ export class LockValidator implements LockHooks {
   readonly #held = new Map<number, Held[]>();
   /** Per task, the site of its blocking acquisition under way (its stack is whole before the wait). */
   readonly #attempts = new Map<number, { readonly map: LockMap; readonly site: Site | null }>();
-  /** Edges taken in this run (`A\0B`), with where: a chain prefers this run's own. */
-  readonly #runEdges = new Map<string, RunLink>();
+  /** Edges taken in this run (keyed by `graph.pair(A, B)`), with where: a chain prefers this run's own. */
+  readonly #runEdges = new Map<number, RunLink>();
 
   /** @param sites capture call sites (a stack walk per acquisition: for traced runs only). */
   constructor(
@@ -145,7 +145,7 @@ export class LockValidator implements LockHooks {
   #depend(task: TaskRecord | null, held: Held, next: Held, stack: readonly Held[]): void {
     const a = held.map.lockClass;
     const b = next.map.lockClass;
-    const key = `${a}\0${b}`;
+    const key = this.#graph.pair(a, b);
     if (this.#runEdges.has(key)) return;
     const own: RunLink = { task: this.#name(task), held, next };
     this.#runEdges.set(key, own);
@@ -172,7 +172,7 @@ export class LockValidator implements LockHooks {
     for (let i = 0; i + 1 < classes.length; i++) {
       const a = classes[i]!;
       const b = classes[i + 1]!;
-      const own = this.#runEdges.get(`${a}\0${b}`);
+      const own = this.#runEdges.get(this.#graph.pair(a, b));
       if (own !== undefined) {
         out.push(this.#format(own));
         continue;
