@@ -245,9 +245,14 @@ export class DfsStrategy implements Strategy {
     const footprint = this.#access[i]![task]!;
     for (let j = i; j < log.steps; j++) {
       const q = log.taskAt(j);
-      if (q !== task && dependent(footprint, stepAccesses(log, j), log)) this.#addTask(i, q);
+      if (q !== task && dependent(footprint, this.#stepAccess(j), log)) this.#addTask(i, q);
     }
     for (const q of this.#notAfter(i, log)) if (q !== task) this.#addTask(i, q);
+  }
+
+  /** The accesses of the step at node `d` of this run (kept by `endExecution`: no copy). */
+  #stepAccess(d: number): number[] {
+    return this.#access[d]![this.#chosen[d]!]!;
   }
 
   /**
@@ -255,12 +260,12 @@ export class DfsStrategy implements Strategy {
    * dependence): a superset of the initials of the sequence a race reversal at `i` runs first.
    */
   #notAfter(i: number, log: ExecutionLogView): number[] {
-    const after: number[][] = [stepAccesses(log, i)];
+    const after: number[][] = [this.#stepAccess(i)];
     let afterTasks = 1 << log.taskAt(i);
     let tasks = 0;
     for (let j = i + 1; j < log.steps; j++) {
       const q = log.taskAt(j);
-      const access = stepAccesses(log, j);
+      const access = this.#stepAccess(j);
       if ((afterTasks & (1 << q)) !== 0 || after.some((a) => dependent(a, access, log))) {
         after.push(access);
         afterTasks |= 1 << q;

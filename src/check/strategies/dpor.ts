@@ -236,10 +236,17 @@ export class RaceDetector {
       for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
         this.#index.collect(visibleKey(v), true, enabler, candidates);
     }
-    if (candidates.length > 1) candidates.sort((x, y) => y - x);
+    // Insertion sort, latest first, dropping duplicates: the lists are short (`dpor-index.ts`),
+    // and Array.prototype.sort allocates per call.
     let kept = 0;
     for (let k = 0; k < candidates.length; k++) {
-      if (k === 0 || candidates[k] !== candidates[k - 1]) candidates[kept++] = candidates[k]!;
+      const step = candidates[k]!;
+      let at = kept;
+      while (at > 0 && candidates[at - 1]! < step) at--;
+      if (at > 0 && candidates[at - 1] === step) continue;
+      for (let m = kept; m > at; m--) candidates[m] = candidates[m - 1]!;
+      candidates[at] = step;
+      kept++;
     }
     candidates.length = kept;
   }
