@@ -8,7 +8,9 @@
  * - schedules per second on the three-task lost-update fixture (`test/check/fixtures.ts`),
  *   buggy (to its finding) and fixed (a complete proof without reduction: 270 schedules);
  * - the cost of the lock validator: `seed-2019` proven under `current` with DPOR, lockdep on
- *   (the default, as above) and off.
+ *   (the default, as above) and off;
+ * - schedules/s and steps/s on kernel-model scenarios (`checker-model.bench.ts`, in child
+ *   processes).
  * Each check runs `warmup` times unmeasured, then `samples` times; we quote the median wall
  * time; schedule counts are deterministic.
  */
@@ -20,6 +22,7 @@ import type { CheckResult } from '../src/check/types.ts';
 import type { Scenario } from '../src/check/world.ts';
 import { seed2019 } from '../src/scenarios/seed.ts';
 import { lostUpdate } from '../test/check/fixtures.ts';
+import { runCheckerModelBench } from './checker-model.bench.ts';
 import { type Effort, type Row, summarize } from './harness.ts';
 
 /** The figures of one measured check. */
@@ -103,5 +106,6 @@ export async function runCheckerBench(effort: Effort): Promise<Row[]> {
       samples: m.samples.map((ms) => (1000 * m.last.stats.schedules) / ms),
     });
   }
+  rows.push(...runCheckerModelBench(effort));
   return rows;
 }

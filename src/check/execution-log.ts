@@ -57,6 +57,12 @@ export interface ExecutionLogView {
    * next step of a task still parked is unknown beyond its op.
    */
   readonly cut: boolean;
+  /**
+   * Changes whenever an invariant observes an object it did not before (so
+   * {@link ExecutionLogView.visibleWrite} may answer differently): analyses kept from an
+   * earlier run hold only while it is unchanged.
+   */
+  readonly observedVersion: number;
 }
 
 /** The flat record of one run (see the module comment). */
@@ -76,6 +82,14 @@ export class ExecutionLog implements ExecutionLogView {
   readonly #blockedAccesses: number[] = [];
   #blockedCount = 0;
   #observed = new Int32Array(64);
+  /**
+   * `#seen[code]`: the {@link ExecutionLog.beginStep} serial of the last step that recorded
+   * access `code`, so that a step records each access once without scanning its list.
+   */
+  #seen = new Int32Array(256);
+  /** Serial of the open step, from 1, never reused while `#seen` holds it (see `beginStep`). Objects past `OBJECTS_MAX` are deduplicated by a scan instead. */
+  #serial = 0;
+  #observedVersion = 0;
   #yielded = false;
   #cut = false;
 
@@ -115,7 +129,14 @@ export class ExecutionLog implements ExecutionLogView {
       grown.set(this.#observed);
       this.#observed = grown;
     }
-    this.#observed[obj]! |= 1 << Math.min(invariant, 30);
+    const bit = 1 << Math.min(invariant, 30);
+    if ((this.#observed[obj]! & bit) !== 0) return;
+    this.#observed[obj]! |= bit;
+    this.#observedVersion++;
+  }
+
+  get observedVersion(): number {
+    return this.#observedVersion;
   }
 
   visibleWrite(code: number): number {
@@ -195,6 +216,10 @@ export class ExecutionLog implements ExecutionLogView {
     }
     this.#task[this.#steps] = task;
     this.#enabled[this.#steps] = enabled;
+    if (++this.#serial === 0x7fff_ffff) {
+      this.#seen.fill(0);
+      this.#serial = 1;
+    }
     this.#steps++;
     this.#accessFrom[this.#steps] = this.#accessCount;
     this.#blockedFrom[this.#steps] = this.#blockedCount;
@@ -205,8 +230,19 @@ export class ExecutionLog implements ExecutionLogView {
   addAccess(obj: number, write: boolean): void {
     if (obj === 0 || this.#steps === 0) return;
     const code = obj * 2 + (write ? 1 : 0);
-    const from = this.#accessFrom[this.#steps - 1]!;
-    for (let i = from; i < this.#accessCount; i++) if (this.#accesses[i] === code) return;
+    if (obj > OBJECTS_MAX) {
+      // Past every real object (the fairness object): few per step, scanned.
+      const from = this.#accessFrom[this.#steps - 1]!;
+      for (let i = from; i < this.#accessCount; i++) if (this.#accesses[i] === code) return;
+    } else {
+      if (code >= this.#seen.length) {
+        const grown = new Int32Array(Math.max(code + 1, this.#seen.length * 2));
+        grown.set(this.#seen);
+        this.#seen = grown;
+      }
+      if (this.#seen[code] === this.#serial) return;
+      this.#seen[code] = this.#serial;
+    }
     this.#accesses[this.#accessCount++] = code;
     this.#accessFrom[this.#steps] = this.#accessCount;
   }

@@ -13,6 +13,16 @@
  * own first error (`fatal`, wherever raised), never as an uncaught error. A `setup` that
  * throws (or blocks) is the scenario's own mistake, not a finding: the run rejects with a
  * `ScenarioSetupError` naming the user's file and line.
+ *
+ * Invariants in replayed states: when the chooser says the run repeats the first `k` choices
+ * of an earlier run that reached step `k` ({@link Chooser.checkedStates}: DFS's branch point),
+ * the invariants are not evaluated in states `0..k`. A run is deterministic by construction
+ * (the same setup and the same choices give the same steps: nothing but `world.random()`'s
+ * seeded sequence varies, which DFS checks at every replayed step through the runnable set),
+ * so those states are the earlier run's, where every invariant held (the run went on to
+ * step `k`), and an invariant is a function of the state: it holds again, and reads the same
+ * objects (the observed set it would add to the log is there already). Everything else in
+ * those steps runs as before: the model, lockdep, contract diagnostics, the step bound.
  */
 
 import type { Semantics } from '../core/range.ts';
@@ -45,6 +55,13 @@ export interface Chooser {
    * step (-1 before the first). Returns -1 to prune the run (nothing new can follow).
    */
   nextTask(step: number, enabled: number, previous: number, log: ExecutionLogView): number;
+  /**
+   * Optional, read once when a run starts: `k` when the run repeats the first `k` choices of
+   * an earlier run of this chooser that reached step `k` (so states `0..k`, state `s` being
+   * the one after `s` steps, passed every invariant there); -1 or absent: none. The run does
+   * not evaluate the invariants again in those states (see {@link Run}).
+   */
+  readonly checkedStates?: number;
 }
 
 /** The per-run settings derived from the check options. */
@@ -108,6 +125,8 @@ class Run implements SchedulerHost {
   readonly #scheduler: ControlledScheduler;
   readonly #world: RunWorld;
   #phase: Phase = 'setup';
+  /** States up to this one passed every invariant in an earlier run (-1: none). */
+  readonly #checked: number;
   #finding: RawFinding | null = null;
   #fatal: { error: unknown } | null = null;
   #resolve: ((outcome: RunOutcome) => void) | null = null;
@@ -118,13 +137,19 @@ class Run implements SchedulerHost {
     this.#chooser = chooser;
     this.#log = log;
     this.#settings = settings;
+    this.#checked = chooser.checkedStates ?? -1;
     this.#trace = settings.trace ? [] : null;
     log.reset();
     this.#scheduler = new ControlledScheduler(this, log, this.#trace, settings.probe ?? null);
     if (settings.lockdep != null) {
-      const sink = (finding: RawFinding): void => this.report(finding);
       const sites = settings.lockdepSites ?? settings.trace;
-      const validator = new LockValidator(settings.lockdep, this.#scheduler, log, sink, sites);
+      const validator = new LockValidator(
+        settings.lockdep,
+        this.#scheduler,
+        log,
+        (finding: RawFinding) => this.report(finding),
+        sites,
+      );
       this.#scheduler.lockdep = validator;
     }
     this.#world = new RunWorld(
@@ -151,7 +176,7 @@ class Run implements SchedulerHost {
 
   stepEnded(): void {
     if (this.#phase !== 'tasks') return;
-    if (this.#finding === null) this.#checkInvariants();
+    if (this.#finding === null && this.#log.steps > this.#checked) this.#checkInvariants();
     if (this.#finding === null && this.#log.steps >= this.#settings.maxSteps) {
       const advice = livelockAdvice(this.#log, this.#scheduler.tasks);
       this.report(livelockFinding(this.#scheduler, this.#settings.maxSteps, advice));
@@ -195,7 +220,7 @@ class Run implements SchedulerHost {
     this.#phase = 'tasks';
     // The invariants hold in the initial state too, and reading them there records what they
     // observe in it (the reduction's visible writes: see execution-log.ts).
-    this.#checkInvariants();
+    if (this.#checked < 0) this.#checkInvariants();
     if (this.#finding !== null) {
       this.#end('finding');
       return;

@@ -155,8 +155,34 @@ export function defineScenario(scenario: Scenario): Scenario {
   return scenario;
 }
 
+/** The options of a bare `world.addressSpace()`. */
+const EMPTY: WorldAddressSpaceOptions = Object.freeze({});
+
 /** Where the world sends the core's contract diagnostics (a `contract` finding). */
 export type ContractSink = (kind: string, message: string) => void;
+
+/**
+ * The address space's diagnostic hook: a `contract` finding unless `tolerate` lists the kind,
+ * then the scenario's own `forward`. Made here (an anonymous arrow) rather than as an object
+ * literal's property: under tsx (esbuild `keepNames`) a named arrow costs an
+ * `Object.defineProperty`, once per run.
+ */
+function diagnosticSink(
+  tolerate: readonly string[] | undefined,
+  forward: ((diagnostic: Diagnostic) => void) | undefined,
+  sink: ContractSink,
+): (diagnostic: Diagnostic) => void {
+  return (diagnostic) => {
+    if (tolerate === undefined || !tolerate.includes(diagnostic.kind))
+      sink(diagnostic.kind, diagnostic.message);
+    try {
+      forward?.(diagnostic);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
+    }
+  };
+}
 
 /** The world of one run. */
 export class RunWorld implements World {
@@ -233,23 +259,16 @@ export class RunWorld implements World {
     return mightSleep(this.scheduler);
   }
 
-  addressSpace(options: WorldAddressSpaceOptions = {}): AddressSpace {
-    const { tolerate = [], onDiagnostic: forward, ...core } = options;
-    const sink = this.#onContract;
-    return new AddressSpace({
-      ...core,
+  addressSpace(options: WorldAddressSpaceOptions = EMPTY): AddressSpace {
+    // Built field by field, not by spreading `options`: once per run, on the checker's hot path.
+    const core: { -readonly [K in keyof AddressSpaceOptions]: AddressSpaceOptions[K] } = {
       semantics: options.semantics ?? this.semantics,
       scheduler: this.scheduler,
-      onDiagnostic: (diagnostic: Diagnostic) => {
-        if (!tolerate.includes(diagnostic.kind)) sink(diagnostic.kind, diagnostic.message);
-        try {
-          forward?.(diagnostic);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
-        }
-      },
-    });
+      onDiagnostic: diagnosticSink(options.tolerate, options.onDiagnostic, this.#onContract),
+    };
+    if (options.name !== undefined) core.name = options.name;
+    if (options.notifierUsersMax !== undefined) core.notifierUsersMax = options.notifierUsersMax;
+    return new AddressSpace(core);
   }
 
   realCore(version: string, options: { readonly name?: string } = {}): FiberKernelCore {

@@ -84,6 +84,8 @@ export class CoreState {
   readonly pendingFree: unknown[] = [];
   /** `exit_mmap` ran: no new subscription or invalidation. */
   released = false;
+  /** The first register allocated `mm->notifier_subscriptions` (`lockdep-maps.ts`). */
+  subscriptionsAllocated = false;
   readonly #hook: DiagnosticHook | undefined;
   /** The lock's access op per caller (a handful of kernel function names). */
   readonly #lockOps = new Map<string, Op>();

@@ -50,15 +50,13 @@ export function mightInvalidate(sched: Scheduler): void {
   lockMapRelease(sched, INVALIDATE_RANGE_START_MAP);
 }
 
-const allocated = new WeakSet<CoreState>();
-
 /**
  * `__mmu_notifier_register`: the first registration on an address space allocates its
  * `mmu_notifier_subscriptions` with `kzalloc(GFP_KERNEL)` ({@link mightAlloc}); later ones
  * do not.
  */
 export function registerAlloc(core: CoreState): void {
-  if (allocated.has(core)) return;
-  allocated.add(core);
+  if (core.subscriptionsAllocated) return;
+  core.subscriptionsAllocated = true;
   mightAlloc(core.sched);
 }

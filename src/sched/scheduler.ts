@@ -173,21 +173,24 @@ export class EventLoopScheduler implements Scheduler {
 /** The process-wide default scheduler, used when no scheduler is passed. */
 export const defaultScheduler: Scheduler = new EventLoopScheduler();
 
-const SCHEDULER_METHODS = [
-  'point',
-  'access',
-  'kick',
-  'annotate',
-  'objectId',
-  'nonBlockStart',
-  'nonBlockEnd',
-] as const;
-
-/** True when `value` has every method of a {@link Scheduler} (to validate options). */
+/**
+ * True when `value` has every method of a {@link Scheduler} (`point`, `access`, `kick`,
+ * `annotate`, `objectId`, `nonBlockStart`, `nonBlockEnd`), to validate options. Named property
+ * reads, not a loop over the names: every primitive's constructor calls this, once per
+ * checker run each, and a keyed read by a variable name is a slow generic lookup.
+ */
 export function isScheduler(value: unknown): value is Scheduler {
   if (typeof value !== 'object' || value === null) return false;
-  const table = value as Readonly<Record<string, unknown>>;
-  return SCHEDULER_METHODS.every((method) => typeof table[method] === 'function');
+  const s = value as Partial<Scheduler>;
+  return (
+    typeof s.point === 'function' &&
+    typeof s.access === 'function' &&
+    typeof s.kick === 'function' &&
+    typeof s.annotate === 'function' &&
+    typeof s.objectId === 'function' &&
+    typeof s.nonBlockStart === 'function' &&
+    typeof s.nonBlockEnd === 'function'
+  );
 }
 
 /**

@@ -13,6 +13,8 @@
  * | `has(a, b)`     | the edge is known                                               |
  * | `add(origin)`   | adds the edge if new (first origin wins); bounded by EDGES_MAX  |
  * | `path(from, to)`| the shortest known path `from ⇝ to` (BFS, deterministic order)  |
+ * | `classId(a)`    | a small integer naming class `a` for the graph's life (interned) |
+ * | `pair(a, b)`    | a number naming the ordered pair (classes interned): a cheap map key |
  */
 
 import { assertInternal, OverflowError } from '../../errors.ts';
@@ -20,6 +22,18 @@ import type { LockdepLock } from './types.ts';
 
 /** Dependencies kept per check (the kernel's `MAX_LOCKDEP_ENTRIES`, 32768 in v6.12). */
 export const LOCKDEP_EDGES_MAX = 32_768;
+
+/**
+ * Classes interned per graph: ids stay below this, so that a pair `a * CLASSES_MAX + b` stays
+ * below 2^30, a small integer (a larger key is a heap number: allocated, slow to hash). The
+ * kernel's `MAX_LOCKDEP_KEYS` is 8192 (v6.12).
+ */
+export const LOCKDEP_CLASSES_MAX = 2 ** 15;
+
+/** The key of the ordered pair of class ids `a`, `b` ({@link LockGraph.classId}). */
+export function pairOf(a: number, b: number): number {
+  return a * LOCKDEP_CLASSES_MAX + b;
+}
 
 /** Where an edge was first seen. */
 export interface EdgeOrigin {
@@ -37,12 +51,40 @@ export interface EdgeOrigin {
 export class LockGraph {
   readonly #out = new Map<string, Map<string, EdgeOrigin>>();
   #edges = 0;
-  /** Paths found since the graph last grew (`from\0to` -> path or null): a run repeats them. */
-  readonly #paths = new Map<string, string[] | null>();
+  /** Paths found since the graph last grew (`pair(from, to)` -> path or null): a run repeats them. */
+  readonly #paths = new Map<number, string[] | null>();
+  /** Class names interned for {@link LockGraph.pair}. */
+  readonly #ids = new Map<string, number>();
 
   /** Edges recorded. */
   get edges(): number {
     return this.#edges;
+  }
+
+  /**
+   * A number for the ordered pair `a`, `b` (the same for equal names during the graph's
+   * life), so that callers key maps by a pair without building a string per lookup.
+   */
+  pair(a: string, b: string): number {
+    return pairOf(this.classId(a), this.classId(b));
+  }
+
+  /**
+   * The interned id of class `name` (the same for equal names during the graph's life).
+   * @throws OverflowError past {@link LOCKDEP_CLASSES_MAX} classes.
+   */
+  classId(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.#ids.size;
+      if (id >= LOCKDEP_CLASSES_MAX) {
+        throw new OverflowError(
+          `lockdep: more than ${LOCKDEP_CLASSES_MAX} lock classes (LOCKDEP_CLASSES_MAX); a class name built per lock instance?`,
+        );
+      }
+      this.#ids.set(name, id);
+    }
+    return id;
   }
 
   /** True when `a -> b` is known. */
@@ -79,7 +121,7 @@ export class LockGraph {
 
   /** The classes of the shortest path `from ⇝ to` (both included), or null. */
   path(from: string, to: string): string[] | null {
-    const key = `${from}\0${to}`;
+    const key = this.pair(from, to);
     let found = this.#paths.get(key);
     if (found === undefined) this.#paths.set(key, (found = this.#search(from, to)));
     return found === null ? null : [...found];

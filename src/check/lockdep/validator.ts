@@ -23,7 +23,7 @@ import { LOCK_TRYLOCK, type LockHooks, type LockMap } from '../../sched/lockdep-
 import type { ControlledScheduler } from '../controlled-scheduler.ts';
 import type { ExecutionLog } from '../execution-log.ts';
 import type { TaskRecord } from '../task-record.ts';
-import type { LockGraph } from './graph.ts';
+import { type LockGraph, pairOf } from './graph.ts';
 import { lockdepFinding, type RawLink, type RawLockdepFinding } from './report.ts';
 import { captureSite, formatSite, type Site } from './sites.ts';
 import type { LockdepLock } from './types.ts';
@@ -34,6 +34,8 @@ export const HELD_LOCKS_MAX = 48;
 /** One entry of a task's held stack. */
 interface Held {
   readonly map: LockMap;
+  /** `map.lockClass` interned ({@link LockGraph.classId}): compared and paired as a number. */
+  readonly cls: number;
   readonly op: string;
   readonly step: number;
   readonly site: Site | null;
@@ -59,8 +61,8 @@ export class LockValidator implements LockHooks {
   readonly #held = new Map<number, Held[]>();
   /** Per task, the site of its blocking acquisition under way (its stack is whole before the wait). */
   readonly #attempts = new Map<number, { readonly map: LockMap; readonly site: Site | null }>();
-  /** Edges taken in this run (`A\0B`), with where: a chain prefers this run's own. */
-  readonly #runEdges = new Map<string, RunLink>();
+  /** Edges taken in this run (keyed by `graph.pair(A, B)`), with where: a chain prefers this run's own. */
+  readonly #runEdges = new Map<number, RunLink>();
 
   /** @param sites capture call sites (a stack walk per acquisition: for traced runs only). */
   constructor(
@@ -83,8 +85,9 @@ export class LockValidator implements LockHooks {
     const site = this.#sites ? captureSite() : null;
     if (site !== null) this.#attempts.set(task?.index ?? -1, { map, site });
     const stack = this.#stack(task);
-    if (!stack.some((h) => h.map.lockClass === map.lockClass)) return;
-    const next: Held = { map, op, step: this.#step(), site };
+    const cls = this.#graph.classId(map.lockClass);
+    if (!stack.some((h) => h.cls === cls)) return;
+    const next: Held = { map, cls, op, step: this.#step(), site };
     const held = this.#locks(stack);
     this.#sink(lockdepFinding('recursive', this.#name(task), held, this.#lock(next)));
   }
@@ -98,7 +101,8 @@ export class LockValidator implements LockHooks {
         `lockdep: '${task?.name ?? 'main'}' holds more than ${HELD_LOCKS_MAX} locks (HELD_LOCKS_MAX) at ${op} ${map.name}; a lock taken in a loop and never released?`,
       );
     }
-    const next: Held = { map, op, step: this.#step(), site: this.#siteOf(task, map) };
+    const cls = this.#graph.classId(map.lockClass);
+    const next: Held = { map, cls, op, step: this.#step(), site: this.#siteOf(task, map) };
     if ((flags & LOCK_TRYLOCK) === 0) this.#validate(task, stack, next);
     stack.push(next);
   }
@@ -115,6 +119,7 @@ export class LockValidator implements LockHooks {
     }
     const lock = this.#lock({
       map,
+      cls: this.#graph.classId(map.lockClass),
       op,
       step: this.#step(),
       site: this.#sites ? captureSite() : null,
@@ -131,8 +136,8 @@ export class LockValidator implements LockHooks {
   }
 
   #validate(task: TaskRecord | null, stack: readonly Held[], next: Held): void {
-    const cls = next.map.lockClass;
-    const same = stack.find((h) => h.map.lockClass === cls);
+    const cls = next.cls;
+    const same = stack.find((h) => h.cls === cls);
     if (same !== undefined) {
       const held = this.#locks(stack);
       this.#sink(lockdepFinding('recursive', this.#name(task), held, this.#lock(next)));
@@ -143,10 +148,10 @@ export class LockValidator implements LockHooks {
 
   /** `held -> next`: on its first use in this run, look for `next ⇝ held`, then record it. */
   #depend(task: TaskRecord | null, held: Held, next: Held, stack: readonly Held[]): void {
+    const key = pairOf(held.cls, next.cls);
+    if (this.#runEdges.has(key)) return;
     const a = held.map.lockClass;
     const b = next.map.lockClass;
-    const key = `${a}\0${b}`;
-    if (this.#runEdges.has(key)) return;
     const own: RunLink = { task: this.#name(task), held, next };
     this.#runEdges.set(key, own);
     const back = this.#graph.path(b, a);
@@ -172,7 +177,7 @@ export class LockValidator implements LockHooks {
     for (let i = 0; i + 1 < classes.length; i++) {
       const a = classes[i]!;
       const b = classes[i + 1]!;
-      const own = this.#runEdges.get(`${a}\0${b}`);
+      const own = this.#runEdges.get(this.#graph.pair(a, b));
       if (own !== undefined) {
         out.push(this.#format(own));
         continue;

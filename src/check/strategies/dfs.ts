@@ -91,6 +91,8 @@ export class DfsStrategy implements Strategy {
   readonly #digest: ScheduleDigest = { a: 0, b: 0 };
   #depth = 0;
   #branch = 0;
+  /** The next run's branch point once a run reached it (its states passed the invariants). */
+  #checked = -1;
   #started = false;
   #complete = false;
 
@@ -141,6 +143,11 @@ export class DfsStrategy implements Strategy {
     return nodes;
   }
 
+  /** The run replays nodes `0..branch` of an earlier run: those states passed the invariants. */
+  get checkedStates(): number {
+    return this.#checked;
+  }
+
   newExecution(): boolean {
     if (!this.#started) return (this.#started = true);
     return !this.#complete;
@@ -186,7 +193,8 @@ export class DfsStrategy implements Strategy {
     if (this.#reduction) {
       for (let d = this.#branch; d < log.steps; d++)
         this.#access[d]![this.#chosen[d]!] = stepAccesses(log, d);
-      this.#races.analyze(log, (i, task) => this.#addAt(i, task, log));
+      // Steps before the branch point replay the previous run: their analysis is kept.
+      this.#races.analyze(log, (i, task) => this.#addAt(i, task, log), this.#branch);
     }
     for (let d = this.#depth - 1; d >= this.#root; d--) {
       const rest = this.#backtrack[d]! & ~this.#done[d]! & ~this.#sleep[d]! & this.#allowed(d);
@@ -197,6 +205,7 @@ export class DfsStrategy implements Strategy {
       this.#order[d]!.push(choice);
       this.#depth = d + 1;
       this.#branch = d;
+      this.#checked = d;
       return;
     }
     this.#depth = 0;
@@ -287,9 +296,14 @@ export class DfsStrategy implements Strategy {
     const footprint = this.#access[i]![task]!;
     for (let j = i; j < log.steps; j++) {
       const q = log.taskAt(j);
-      if (q !== task && dependent(footprint, stepAccesses(log, j), log)) this.#addTask(i, q);
+      if (q !== task && dependent(footprint, this.#stepAccess(j), log)) this.#addTask(i, q);
     }
     for (const q of this.#notAfter(i, log)) if (q !== task) this.#addTask(i, q);
+  }
+
+  /** The accesses of the step at node `d` of this run (kept by `endExecution`: no copy). */
+  #stepAccess(d: number): number[] {
+    return this.#access[d]![this.#chosen[d]!]!;
   }
 
   /**
@@ -297,12 +311,12 @@ export class DfsStrategy implements Strategy {
    * dependence): a superset of the initials of the sequence a race reversal at `i` runs first.
    */
   #notAfter(i: number, log: ExecutionLogView): number[] {
-    const after: number[][] = [stepAccesses(log, i)];
+    const after: number[][] = [this.#stepAccess(i)];
     let afterTasks = 1 << log.taskAt(i);
     let tasks = 0;
     for (let j = i + 1; j < log.steps; j++) {
       const q = log.taskAt(j);
-      const access = stepAccesses(log, j);
+      const access = this.#stepAccess(j);
       if ((afterTasks & (1 << q)) !== 0 || after.some((a) => dependent(a, access, log))) {
         after.push(access);
         afterTasks |= 1 << q;

@@ -21,57 +21,124 @@
  * Happens-before: program order plus every pair of dependent steps in execution order.
  * `clock[j][t]` = 1 + the index of the last step of task `t` that happens before or is
  * step `j` (0 = none); step `i` happens before a transition with clock `c` iff
- * `c[task(i)] > i`.
+ * `c[task(i)] > i`. A candidate that already happens before the transition (through a later
+ * candidate merged first, or program order) neither races nor changes the clock, so it is
+ * skipped; rows are as wide as the run has tasks.
+ *
+ * Incremental: a run of the search replays the previous run's first `from` steps (the branch
+ * point, `dfs.ts`). Everything the analysis computes for step `j` and state `j` depends only
+ * on the steps before `j` (and on the states' blocked ops), so for `j < from` it is what the
+ * previous call computed: the detector keeps the clock rows, the access index and the races
+ * it reported, reports those races again in the same order, and analyses from `from` on.
+ * It starts over when it cannot tell that the prefix is the same (another log, other tasks
+ * or choices at a step), when the run has more tasks than its rows are wide, or when the
+ * invariants observed a new object since (visible writes changed the dependence relation).
  */
 
 import type { ExecutionLogView } from '../execution-log.ts';
-import { TASKS_MAX } from '../limits.ts';
+import { AccessIndex, visibleKey } from './dpor-index.ts';
 
-const WIDTH = TASKS_MAX + 1;
-
-/**
- * The key under which a visible write (to an object invariant `k` reads) is also recorded,
- * for the lowest bit `k` of a visibility mask: `-k` (`0` for invariant 0: object 0 touches
- * nothing shared, and keys of real objects are positive), so writes visible to one
- * invariant never commute.
- */
-function visibleKey(mask: number): number {
-  return -(31 - Math.clz32(mask & -mask));
-}
-
-/** Receives a race: step `i` and the mask of the initials that reverse it. */
+/** Receives a race: step `i` and the task whose later transition races with it. */
 export type RaceSink = (i: number, task: number) => void;
 
 /** Finds the races of an execution (see the module comment). Reuses its buffers. */
 export class RaceDetector {
+  #width = 0;
   #clocks = new Int32Array(0);
-  readonly #last = new Int32Array(WIDTH);
-  readonly #objects = new Map<number, number[]>();
+  #last = new Int32Array(0);
+  readonly #index = new AccessIndex();
   readonly #candidates: number[] = [];
   readonly #races: number[] = [];
+  /** The races reported, `i, task` pairs in report order (kept for the next call). */
+  readonly #found: number[] = [];
+  /** `#foundAt[j]`: the length of `#found` when the analysis of state/step `j` began. */
+  readonly #foundAt: number[] = [];
+  /** The previous call: its log, steps, observed version, and each step's task and enabled set. */
+  #log: ExecutionLogView | null = null;
+  #steps = 0;
+  #version = -1;
+  readonly #tasks: number[] = [];
+  readonly #enabled: number[] = [];
 
-  /** Calls `onRace` for every race of the run recorded in `log`. */
-  analyze(log: ExecutionLogView, onRace: RaceSink): void {
+  /**
+   * Calls `onRace` for every race of the run recorded in `log`, in step order. `from`: the
+   * steps before it replay the run of the previous call on this detector exactly (same
+   * choices, hence same steps and states: `dfs.ts`'s branch point), so their analysis is
+   * reused; 0 (default) analyses the whole run.
+   */
+  analyze(log: ExecutionLogView, onRace: RaceSink, from = 0): void {
     const n = log.steps;
-    if (this.#clocks.length < (n + 2) * WIDTH)
-      this.#clocks = new Int32Array(Math.max((n + 2) * WIDTH * 2, 1024));
-    this.#last.fill(-1);
-    this.#objects.clear();
-    for (let j = 0; j < n; j++) {
+    const start = this.#resume(log, Math.min(from, n), this.#widthOf(log));
+    this.#prepare(log, start);
+    for (let k = 0; k < this.#foundAt[start]!; k += 2) onRace(this.#found[k]!, this.#found[k + 1]!);
+    for (let j = start; j < n; j++) {
+      this.#foundAt[j] = this.#found.length;
       this.#blocked(log, j, onRace);
       const p = log.taskAt(j);
-      this.#collect(log, log.accessStart(j), log.accessEnd(j), -1);
-      this.#transition(log, j, j, p, this.#enabler(log, j, p), onRace);
+      const enabler = this.#enabler(log, j, p);
+      this.#collect(log, log.accessStart(j), log.accessEnd(j), -1, enabler);
+      this.#transition(log, j, j, p, enabler, onRace);
       this.#last[p] = j;
       for (let a = log.accessStart(j); a < log.accessEnd(j); a++)
         this.#record(log, log.access(a), j);
+      this.#tasks[j] = p;
+      this.#enabled[j] = log.enabledAt(j);
     }
+    this.#foundAt[n] = this.#found.length;
     for (let k = 0; k < log.pendingCount; k++) {
       const p = log.pendingTask(k);
+      const enabler = this.#enabler(log, n, p);
       if (log.cut) this.#everyStep(n);
-      else this.#collect(log, 0, 0, log.pendingAccess(k));
-      this.#transition(log, n, n, p, this.#enabler(log, n, p), onRace);
+      else this.#collect(log, 0, 0, log.pendingAccess(k), enabler);
+      this.#transition(log, n, n, p, enabler, onRace);
     }
+    this.#steps = n;
+  }
+
+  /** The rows' width: one past the highest task of the run. */
+  #widthOf(log: ExecutionLogView): number {
+    let tasks = 0;
+    for (let j = 0; j < log.steps; j++) tasks |= 1 << log.taskAt(j);
+    for (let b = log.blockedStart(0); b < log.blockedEnd(log.steps); b++)
+      tasks |= 1 << log.blockedTask(b);
+    for (let k = 0; k < log.pendingCount; k++) tasks |= 1 << log.pendingTask(k);
+    return 32 - Math.clz32(tasks);
+  }
+
+  /**
+   * Where the analysis starts: `from` when the previous call's analysis of the steps before
+   * it still holds (see the module comment), else 0 (starting over, `width` wide).
+   */
+  #resume(log: ExecutionLogView, from: number, width: number): number {
+    const version = log.observedVersion;
+    let same = from > 0 && log === this.#log && from <= this.#steps && width <= this.#width;
+    same &&= version === this.#version;
+    for (let j = 0; same && j < from; j++)
+      same = log.taskAt(j) === this.#tasks[j] && log.enabledAt(j) === this.#enabled[j];
+    this.#log = log;
+    this.#version = version;
+    if (same) return from;
+    this.#width = width;
+    this.#steps = 0;
+    return 0;
+  }
+
+  /** Sizes the buffers for `log` and drops what the analysis from `start` recomputes. */
+  #prepare(log: ExecutionLogView, start: number): void {
+    const need = (log.steps + 2) * this.#width;
+    if (this.#clocks.length < need) {
+      const grown = new Int32Array(Math.max(need * 2, 1024));
+      grown.set(this.#clocks.subarray(0, start * this.#width));
+      this.#clocks = grown;
+    }
+    if (this.#last.length < this.#width) this.#last = new Int32Array(32);
+    this.#last.fill(-1);
+    for (let j = 0; j < start; j++) this.#last[this.#tasks[j]!] = j;
+    if (start === 0) {
+      this.#index.clear();
+      this.#foundAt[0] = 0;
+    } else this.#index.truncate(start);
+    this.#found.length = this.#foundAt[start]!;
   }
 
   /**
@@ -86,7 +153,7 @@ export class RaceDetector {
       const p = log.blockedTask(b);
       const code = log.blockedAccess(b);
       if (j > 0 && !this.#fresh(log, j, p, code)) continue;
-      this.#collect(log, 0, 0, code);
+      this.#collect(log, 0, 0, code, -1);
       this.#transition(log, j, log.steps + 1, p, -1, onRace);
     }
   }
@@ -113,7 +180,7 @@ export class RaceDetector {
 
   /**
    * Clock of transition `j` (position: after the steps before `j`) of task `p`, in clock row
-   * `slot`, its races and their initials.
+   * `slot`, and its races (also kept in `#found`).
    */
   #transition(
     log: ExecutionLogView,
@@ -124,47 +191,62 @@ export class RaceDetector {
     onRace: RaceSink,
   ): void {
     const clocks = this.#clocks;
-    const row = slot * WIDTH;
+    const width = this.#width;
+    const row = slot * width;
     const previous = this.#last[p]!;
-    if (previous >= 0) clocks.copyWithin(row, previous * WIDTH, previous * WIDTH + WIDTH);
-    else clocks.fill(0, row, row + WIDTH);
+    if (previous >= 0) clocks.copyWithin(row, previous * width, previous * width + width);
+    else clocks.fill(0, row, row + width);
     const races = this.#races;
     races.length = 0;
     for (const i of this.#candidates) {
       if (i === enabler) continue;
-      if (log.taskAt(i) !== p && clocks[row + log.taskAt(i)]! <= i) races.push(i);
+      const q = log.taskAt(i);
+      if (clocks[row + q]! > i) continue; // happens before already: no race, nothing to merge
+      if (q !== p) races.push(i);
       this.#merge(row, i);
     }
     if (enabler >= 0) this.#merge(row, enabler);
     clocks[row + p] = j + 1;
-    for (const i of races) onRace(i, p);
+    for (const i of races) {
+      this.#found.push(i, p);
+      onRace(i, p);
+    }
   }
 
   #merge(row: number, step: number): void {
     const clocks = this.#clocks;
-    const from = step * WIDTH;
-    for (let k = 0; k < WIDTH; k++)
+    const width = this.#width;
+    const from = step * width;
+    for (let k = 0; k < width; k++)
       if (clocks[from + k]! > clocks[row + k]!) clocks[row + k] = clocks[from + k]!;
   }
 
   /**
    * The steps dependent with a transition's accesses (`from`..`to` of the log, plus `extra`
-   * when not negative), latest first, without duplicates.
+   * when not negative), latest first, without duplicates; those covered by a later one left
+   * out (`dpor-index.ts`).
    */
-  #collect(log: ExecutionLogView, from: number, to: number, extra: number): void {
+  #collect(log: ExecutionLogView, from: number, to: number, extra: number, enabler: number): void {
     const candidates = this.#candidates;
     candidates.length = 0;
     for (let a = from; a <= to; a++) {
       const code = a < to ? log.access(a) : extra;
       if (code < 0) continue;
-      this.#candidatesOf(code >> 1, code);
+      this.#index.collect(code >> 1, (code & 1) === 1, enabler, candidates);
       for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-        this.#candidatesOf(visibleKey(v), 1);
+        this.#index.collect(visibleKey(v), true, enabler, candidates);
     }
-    candidates.sort((x, y) => y - x);
+    // Insertion sort, latest first, dropping duplicates: the lists are short (`dpor-index.ts`),
+    // and Array.prototype.sort allocates per call.
     let kept = 0;
     for (let k = 0; k < candidates.length; k++) {
-      if (k === 0 || candidates[k] !== candidates[k - 1]) candidates[kept++] = candidates[k]!;
+      const step = candidates[k]!;
+      let at = kept;
+      while (at > 0 && candidates[at - 1]! < step) at--;
+      if (at > 0 && candidates[at - 1] === step) continue;
+      for (let m = kept; m > at; m--) candidates[m] = candidates[m - 1]!;
+      candidates[at] = step;
+      kept++;
     }
     candidates.length = kept;
   }
@@ -179,22 +261,10 @@ export class RaceDetector {
     for (let i = n - 1; i >= 0; i--) candidates.push(i);
   }
 
-  #candidatesOf(key: number, code: number): void {
-    const list = this.#objects.get(key);
-    if (list === undefined) return;
-    for (const entry of list) if (((entry | code) & 1) === 1) this.#candidates.push(entry >> 1);
-  }
-
-  /** Records an access of step `j` (a visible write also under {@link VISIBLE}). */
+  /** Records an access of step `j` (a visible write also under its invariants' keys). */
   #record(log: ExecutionLogView, code: number, j: number): void {
-    this.#recordAt(code >> 1, j * 2 + (code & 1));
+    this.#index.record(code >> 1, j, (code & 1) === 1);
     for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-      this.#recordAt(visibleKey(v), j * 2 + 1);
-  }
-
-  #recordAt(key: number, entry: number): void {
-    let list = this.#objects.get(key);
-    if (list === undefined) this.#objects.set(key, (list = []));
-    list.push(entry);
+      this.#index.record(visibleKey(v), j, true);
   }
 }
