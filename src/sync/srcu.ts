@@ -89,8 +89,8 @@ export class Srcu {
   /**
    * `srcu_read_unlock()`: synchronous. Pairs with {@link Srcu.readLock}.
    * @throws LockStateError when the calling task has no open section `token` (a scheduler
-   * with task identity: the checker's; lockdep requires the same task), or nobody has (the
-   * event loop).
+   * with task identity: the checker's; Linux 6.12 requires the same context:
+   * `include/linux/srcu.h`), or nobody has (the event loop).
    */
   readUnlock(token: number): void {
     const task = this.#sched.currentTask?.() ?? -1;
