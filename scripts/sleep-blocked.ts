@@ -5,9 +5,11 @@
  * them; docs/architecture.md ("Sleep-set-blocked runs") quotes these figures and says why
  * wakeup trees are not used.
  *
- * Usage: `tsx scripts/sleep-blocked.ts` (all), `tsx scripts/sleep-blocked.ts NAME...` (those
- * library scenarios only). Prints one Markdown row per check: schedules, pruned runs, share.
- * Each check runs with its library defaults, `minimize: false` (search and replay only).
+ * Usage: `npx tsx scripts/sleep-blocked.ts` (all), `npx tsx scripts/sleep-blocked.ts NAME...`
+ * (those only: a library scenario, `one-mutex-N` or `mutex-ring-N` as listed in `main`).
+ * Prints one Markdown row per check: verdict, schedules, pruned runs, their share. Each check
+ * runs with its library defaults, `minimize: false` (search and replay only), a 15-minute
+ * time limit.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -57,23 +59,30 @@ export function mutexRing(n: number): Scenario {
 
 /** One Markdown row: the scenario, schedules, pruned runs and their share. */
 async function measure(scenario: Scenario, defaults: object = {}): Promise<string> {
-  const r = await check(scenario, { ...defaults, minimize: false, maxSchedules: 2_000_000 });
-  const { schedules, pruned = 0, complete } = r.stats;
+  const r = await check(scenario, {
+    ...defaults,
+    minimize: false,
+    maxSchedules: 2_000_000,
+    timeLimitMs: 900_000,
+  });
+  const { schedules, pruned = 0, complete, stoppedBy } = r.stats;
   const share = schedules === 0 ? 0 : (100 * pruned) / schedules;
-  const verdict = r.ok ? (complete ? 'proven' : 'limit') : 'found';
+  const verdict = r.ok ? (complete ? 'proven' : `limit (${stoppedBy ?? '?'})`) : 'found';
   return `| \`${scenario.name}\` | ${verdict} | ${schedules.toLocaleString('en-US')} | ${pruned.toLocaleString('en-US')} | ${share.toFixed(1)}% |`;
 }
 
 async function main(names: readonly string[]): Promise<void> {
   console.log('| check | verdict | schedules | sleep-set blocked | share |');
   console.log('|---|---|---:|---:|---:|');
-  for (const entry of scenarioLibrary) {
-    if (names.length > 0 && !names.includes(entry.scenario.name)) continue;
-    console.log(await measure(entry.scenario, entry.defaults));
+  const checks: [Scenario, object | undefined][] = [
+    ...scenarioLibrary.map((e): [Scenario, object | undefined] => [e.scenario, e.defaults]),
+    ...[2, 3, 4, 5].map((n): [Scenario, undefined] => [oneMutex(n), undefined]),
+    ...[3, 6, 10, 14].map((n): [Scenario, undefined] => [mutexRing(n), undefined]),
+  ];
+  for (const [scenario, defaults] of checks) {
+    if (names.length > 0 && !names.includes(scenario.name)) continue;
+    console.log(await measure(scenario, defaults));
   }
-  if (names.length > 0) return;
-  for (const tasks of [2, 3, 4, 5]) console.log(await measure(oneMutex(tasks)));
-  for (const n of [3, 6, 10, 14]) console.log(await measure(mutexRing(n)));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,13 +1,16 @@
 /**
- * Goal: the reduction sees `mmu_interval_read_begin`'s read of the interval's seq. It reads
- * `interval_sub->invalidate_seq` under the subscriptions lock, and the invalidation's
- * `invalidate` callback writes it with `setSeq` under the driver's lock, after a scheduling
- * point, so in a step that touches nothing of the core: unrecorded, the two steps looked
- * independent, and the reader that sees the new seq (and waits for the end) or the old one
- * (and retries) was explored one way only. Found while making `read_begin`'s section a read
- * (docs/architecture.md, "Reduction"): it cost `two-pass-multi-gpu` 7,142 -> 11,424 schedules.
- * Method: a scenario through the differential's harness; plain DFS and the default search
- * reach the same outcomes (what the reader saw, and whether it had to retry), both of them.
+ * Goal: with `mmu_interval_read_begin`'s section a READ (docs/architecture.md, "Reads"), the
+ * default search still reaches every outcome plain DFS reaches when a reader races an
+ * invalidation whose `invalidate` callback writes the interval's seq (`setSeq`) under the
+ * driver's lock, outside the core's: what the reader saw, and whether it had to retry.
+ * The recording this relies on (read_begin's read of the interval's seq, on the object
+ * `setSeq` writes) is checked directly in `test/core/core-state.test.ts`: this program does
+ * not tell it apart (with the read unrecorded its outcomes are still all reached, through the
+ * race of the core's sections and DFS's continue-first order; no small program that needs it
+ * was found). Recording it cost `two-pass-multi-gpu` 7,142 -> 11,424 schedules
+ * (docs/reduction-counts.md).
+ * Method: a scenario through the differential's harness; equal outcome sets, both kinds
+ * present.
  */
 
 import assert from 'node:assert/strict';
