@@ -37,7 +37,7 @@
 
 import { assertInternal, InternalError, SleepInAtomicError, StateError } from '../errors.ts';
 import type { Op, Scheduler, TraceNote } from '../sched/scheduler.ts';
-import type { ExecutionLog } from './execution-log.ts';
+import { accessKind, type ExecutionLog } from './execution-log.ts';
 import { describeError } from './findings.ts';
 import { HolderTable, mayTakeLock, takesLock } from './holders.ts';
 import {
@@ -178,7 +178,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     this.#resuming = task;
     const op = task.op;
     this.#probe?.resumed(task, op, this.#log.steps - 1, this.#log.preemptions);
-    this.#log.addAccess(op.obj, op.write);
+    this.#log.addAccess(op.obj, accessKind(op));
     if (this.#trace !== null)
       this.holders.resumed(op, task.name, this.#step(), this.#parkedAt.get(task));
     if (this.#trace !== null)
@@ -209,7 +209,7 @@ export class ControlledScheduler implements Scheduler, Watched {
   access(op: Op): void {
     if (!this.#live) return;
     if (this.#resuming !== null) throw this.#noTask(op);
-    if (this.#current !== null) this.#log.addAccess(op.obj, op.write);
+    if (this.#current !== null) this.#log.addAccess(op.obj, accessKind(op));
     else if (this.#observing > 0 && !op.write) this.#log.observe(op.obj, this.#observing - 1);
     if (this.#trace !== null) {
       const where = mayTakeLock(op) ? callerFrame() : undefined;

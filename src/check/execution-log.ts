@@ -6,16 +6,60 @@
  * state, the op each *blocked* task (parked, not enabled) waits at. Flat arrays reused from
  * run to run, so recording a step allocates nothing once the arrays have grown.
  *
- * An access is encoded as `obj * 2 + (write ? 1 : 0)`; object 0 touches nothing shared and
- * is not recorded. Two steps are *dependent* when they touch one object and one of them
- * writes it, or when both write objects *observed* by one invariant (objects it read: such
- * writes are visible, and their order decides what that invariant sees). That is DPOR's
- * independence relation, used for races and sleep sets. The observed set outlives a run:
- * it only grows during one search.
+ * An access is encoded as `obj * 4 + kind` ({@link accessCode}); object 0 touches nothing
+ * shared and is not recorded. Three kinds ({@link accessKind} of an op):
+ *
+ * | kind   | what it does to the object                                   | conflicts with  |
+ * |--------|--------------------------------------------------------------|-----------------|
+ * | READ   | reads it, changes nothing                                    | WRITE, ADD      |
+ * | WRITE  | anything                                                     | every kind      |
+ * | ADD    | a commuting update (`Op.commutes`: a reader entering or leaving, a counter add) that reads only what no ADD changes | READ, WRITE |
+ *
+ * Two steps are *dependent* when they make conflicting accesses to one object, or when both
+ * change (WRITE or ADD) objects *observed* by one invariant (objects it read: such changes
+ * are visible, and their order decides what that invariant sees). That is DPOR's
+ * independence relation, used for races and sleep sets; why each rule is sound is argued in
+ * `docs/architecture.md` ("Reduction"). The observed set outlives a run: it only grows
+ * during one search.
  */
 
 import { assertInternal } from '../errors.ts';
+import type { Op } from '../sched/scheduler.ts';
 import { OBJECTS_MAX } from './limits.ts';
+
+/** Access kind: reads the object, changes nothing. */
+export const ACCESS_READ = 0;
+/** Access kind: may change anything of the object (conflicts with every access to it). */
+export const ACCESS_WRITE = 1;
+/** Access kind: a commuting update (see the module comment); conflicts with READ and WRITE. */
+export const ACCESS_ADD = 2;
+/** One of {@link ACCESS_READ}, {@link ACCESS_WRITE}, {@link ACCESS_ADD}. */
+export type AccessKind = 0 | 1 | 2;
+
+/** The access kind of `op`: ADD for a write marked `commutes`, else WRITE or READ. */
+export function accessKind(op: Pick<Op, 'write' | 'commutes'>): AccessKind {
+  if (!op.write) return ACCESS_READ;
+  return op.commutes === true ? ACCESS_ADD : ACCESS_WRITE;
+}
+
+/** The encoded access of `kind` to `obj`. */
+export function accessCode(obj: number, kind: AccessKind): number {
+  return obj * 4 + kind;
+}
+
+/** The object of an encoded access. */
+export function accessObject(code: number): number {
+  return code >> 2;
+}
+
+/**
+ * True when two access kinds conflict (on one object): unless both read or both add. Cheap:
+ * the kinds differ, or one (then both) is WRITE. Takes encoded accesses too (it reads the
+ * low two bits only).
+ */
+export function kindsConflict(a: number, b: number): boolean {
+  return (((a ^ b) & 3) | (a & 1)) !== 0;
+}
 
 /** Read access to a run's record, for strategies. */
 export interface ExecutionLogView {
@@ -29,7 +73,7 @@ export interface ExecutionLogView {
   accessStart(step: number): number;
   /** One past the last access of `step`. */
   accessEnd(step: number): number;
-  /** The encoded access at `index` (`obj * 2 + write`). */
+  /** The encoded access at `index` (`obj * 4 + kind`: {@link accessCode}). */
   access(index: number): number;
   /** True when the last step ended at an explicit `yield` (`cond_resched()`): PCT deprioritizes. */
   readonly yielded: boolean;
@@ -48,8 +92,8 @@ export interface ExecutionLogView {
   /** The encoded access of blocked op `index`. */
   blockedAccess(index: number): number;
   /**
-   * When `code` writes an object an invariant reads (a visible write): the mask of those
-   * invariants (bit `min(k, 30)` for invariant `k`); 0 otherwise.
+   * When `code` changes (WRITE or ADD) an object an invariant reads (a visible write): the
+   * mask of those invariants (bit `min(k, 30)` for invariant `k`); 0 otherwise.
    */
   visibleWrite(code: number): number;
   /**
@@ -140,14 +184,17 @@ export class ExecutionLog implements ExecutionLogView {
   }
 
   visibleWrite(code: number): number {
-    return (code & 1) === 1 ? (this.#observed[code >> 1] ?? 0) : 0;
+    return (code & 3) !== ACCESS_READ ? (this.#observed[code >> 2] ?? 0) : 0;
   }
 
-  /** Before the next step: `task` is parked and not enabled, waiting at an op on `obj`. */
-  addBlocked(task: number, obj: number, write: boolean): void {
+  /**
+   * Before the next step: `task` is parked and not enabled, waiting at an op of kind `kind`
+   * on `obj`.
+   */
+  addBlocked(task: number, obj: number, kind: AccessKind): void {
     if (obj === 0) return;
     this.#blockedTasks[this.#blockedCount] = task;
-    this.#blockedAccesses[this.#blockedCount++] = obj * 2 + (write ? 1 : 0);
+    this.#blockedAccesses[this.#blockedCount++] = accessCode(obj, kind);
     this.#blockedFrom[this.#steps + 1] = this.#blockedCount;
   }
 
@@ -180,10 +227,10 @@ export class ExecutionLog implements ExecutionLogView {
    * At the end of a run: `task` is still parked at an op on `obj` (after {@link markCut}, also
    * at an op on no object: its next step is unknown either way).
    */
-  addPending(task: number, obj: number, write: boolean): void {
+  addPending(task: number, obj: number, kind: AccessKind): void {
     if (obj === 0 && !this.#cut) return;
     this.#pendingTasks[this.#pendingCount] = task;
-    this.#pendingAccesses[this.#pendingCount++] = obj * 2 + (write ? 1 : 0);
+    this.#pendingAccesses[this.#pendingCount++] = accessCode(obj, kind);
   }
 
   get cut(): boolean {
@@ -226,10 +273,10 @@ export class ExecutionLog implements ExecutionLogView {
     this.#blockedFrom[this.#steps + 1] = this.#blockedCount;
   }
 
-  /** Adds an access of the open step to object `obj` (0 is ignored). */
-  addAccess(obj: number, write: boolean): void {
+  /** Adds an access of kind `kind` of the open step to object `obj` (0 is ignored). */
+  addAccess(obj: number, kind: AccessKind): void {
     if (obj === 0 || this.#steps === 0) return;
-    const code = obj * 2 + (write ? 1 : 0);
+    const code = accessCode(obj, kind);
     if (obj > OBJECTS_MAX) {
       // Past every real object (the fairness object): few per step, scanned.
       const from = this.#accessFrom[this.#steps - 1]!;
@@ -274,8 +321,8 @@ export class ExecutionLog implements ExecutionLogView {
 }
 
 /**
- * True when two encoded access lists are dependent (see the module comment): they touch one
- * object and one of them writes it, or both write objects `log` says one invariant observes.
+ * True when two encoded access lists are dependent (see the module comment): they make
+ * conflicting accesses to one object, or both change objects `log` says one invariant observes.
  */
 export function dependent(
   a: readonly number[],
@@ -286,7 +333,7 @@ export function dependent(
   for (const x of a) {
     visibleA |= log.visibleWrite(x);
     for (const y of b) {
-      if (x >> 1 === y >> 1 && ((x | y) & 1) === 1) return true;
+      if (x >> 2 === y >> 2 && kindsConflict(x, y)) return true;
     }
   }
   if (visibleA !== 0) for (const y of b) if ((log.visibleWrite(y) & visibleA) !== 0) return true;

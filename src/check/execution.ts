@@ -27,7 +27,13 @@
 
 import type { Semantics } from '../core/range.ts';
 import { ControlledScheduler } from './controlled-scheduler.ts';
-import type { ExecutionLog, ExecutionLogView } from './execution-log.ts';
+import {
+  ACCESS_READ,
+  ACCESS_WRITE,
+  accessKind,
+  type ExecutionLog,
+  type ExecutionLogView,
+} from './execution-log.ts';
 import { FAIRNESS_OBJECT } from './fairness.ts';
 import {
   contractFinding,
@@ -245,7 +251,7 @@ class Run implements SchedulerHost {
     if (enabled !== 0 && parked > 1) {
       for (const task of tasks) {
         if (task.status === 'parked' && (enabled & (1 << task.index)) === 0)
-          this.#log.addBlocked(task.index, task.op.obj, task.op.write);
+          this.#log.addBlocked(task.index, task.op.obj, accessKind(task.op));
       }
     }
     if (this.#finding !== null) {
@@ -266,7 +272,8 @@ class Run implements SchedulerHost {
         tasks[previous]!.status === 'parked' &&
         tasks[previous]!.op.kind === 'yield';
       this.#log.markYield(yielded);
-      if (yielded && this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, true);
+      if (yielded && this.#settings.fairness === true)
+        this.#log.addAccess(FAIRNESS_OBJECT, ACCESS_WRITE);
       choice = this.#chooser.nextTask(this.#log.steps, enabled, previous, this.#log);
     } catch (error) {
       this.fatal(error);
@@ -277,7 +284,7 @@ class Run implements SchedulerHost {
       return;
     }
     this.#log.beginStep(choice, enabled);
-    if (this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, false);
+    if (this.#settings.fairness === true) this.#log.addAccess(FAIRNESS_OBJECT, ACCESS_READ);
     this.#scheduler.resume(tasks[choice]!);
   }
 
@@ -352,7 +359,8 @@ class Run implements SchedulerHost {
     const finding = this.#finding;
     if (finding !== null && finding.kind !== 'deadlock') this.#log.markCut();
     for (const task of this.#scheduler.tasks) {
-      if (task.status === 'parked') this.#log.addPending(task.index, task.op.obj, task.op.write);
+      if (task.status === 'parked')
+        this.#log.addPending(task.index, task.op.obj, accessKind(task.op));
     }
     if (finding !== null && this.#trace !== null) {
       const step = this.#log.steps === 0 ? 0 : this.#log.steps - 1;

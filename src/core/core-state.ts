@@ -128,6 +128,21 @@ export class CoreState {
     this.sched.access(op);
   }
 
+  /**
+   * `spin_lock(&subscriptions->lock)` around a section that only reads this state
+   * (`mmu_interval_read_begin`, `mmu_interval_seq_released`): recorded as a *read*, so two
+   * such sections commute for the checker's reduction (the lock itself carries nothing
+   * between them: a section is synchronous, and the lock is free again when it ends).
+   */
+  lockRead(what: string): void {
+    if (!this.traced) return;
+    const key = `read:${what}`;
+    let op = this.#lockOps.get(key);
+    if (op === undefined)
+      this.#lockOps.set(key, (op = { ...this.lockOp, write: false, detail: what }));
+    this.sched.access(op);
+  }
+
   /** A plain read of this state (a getter, a wait condition): recorded for the checker. */
   read(): void {
     if (this.traced) this.sched.access(this.readOp);

@@ -56,6 +56,12 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     };
   }
 
+  /** Reads `seq`, recorded (`READ_ONCE(interval_sub->invalidate_seq)` in `read_begin`). */
+  readSeq(): number {
+    this.mm.scheduler.access(this.#seqRead);
+    return this.seq;
+  }
+
   /** Writes `seq`, recorded (the core's insert, and {@link setSeq}). */
   writeSeq(seq: number): void {
     this.mm.scheduler.access(this.#seqWrite);

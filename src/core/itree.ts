@@ -199,7 +199,7 @@ export class IntervalState {
 
   /** `mmu_interval_seq_released`: the seq moved past `seq` (read under the lock). */
   #seqReleased(seq: number): boolean {
-    this.#core.lock('mmu_interval_seq_released');
+    this.#core.lockRead('mmu_interval_seq_released');
     return this.seq !== seq;
   }
 
@@ -216,8 +216,8 @@ export class IntervalState {
    */
   async readBegin(sub: IntervalSubscription<unknown>): Promise<number> {
     const core = this.#core;
-    core.lock('mmu_interval_read_begin');
-    const seq = sub.seq;
+    core.lockRead('mmu_interval_read_begin');
+    const seq = sub.readSeq();
     const isInvalidating = seq === this.seq;
     mightInvalidate(this.#core.sched); // may wait for an invalidation to end: as the kernel
     if (isInvalidating) await this.wq.wait(() => this.#seqMoved(seq));

@@ -44,6 +44,14 @@ export interface Op {
   readonly obj: number;
   /** False when the op only reads `obj` (two reads of one object commute). */
   readonly write: boolean;
+  /**
+   * With `write`: the op is a *commuting update* of `obj` (a reader entering or leaving an
+   * rwsem or SRCU section, a sleeper joining a wait queue): it commutes with every other
+   * commuting update of `obj`, and reads only what no commuting update changes. A checker's
+   * reduction may then reorder two of them (never one with a read or a plain write). Each
+   * primitive that sets it argues why in its own comment.
+   */
+  readonly commutes?: boolean;
   /** A human label of the object, for traces (`umem_mutex`, `kvm.mmu_lock`). */
   readonly name?: string;
   /** Free text for traces (a value stored, a range). */

@@ -26,6 +26,7 @@ export class Mutex {
   readonly #sched: Scheduler;
   readonly #lockOp: Op;
   readonly #tryOp: Op;
+  readonly #tryFailedOp: Op;
   readonly #unlockOp: Op;
   readonly #map: LockMap;
   readonly #peekOp: Op;
@@ -42,6 +43,7 @@ export class Mutex {
     this.id = this.#sched.objectId(this.name);
     this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
     this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
+    this.#tryFailedOp = { ...this.#tryOp, write: false, detail: 'failed' };
     this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
     this.#map = lockMap(this.name, options.lockClass);
     this.#peekOp = {
@@ -71,8 +73,11 @@ export class Mutex {
 
   /** `mutex_trylock()`: synchronous; `true` if taken. Pairs with {@link Mutex.unlock}. */
   tryLock(): boolean {
+    if (this.#held) {
+      this.#sched.access(this.#tryFailedOp); // a failed attempt reads the mutex, changes nothing
+      return false;
+    }
     this.#sched.access(this.#tryOp);
-    if (this.#held) return false;
     this.#held = true;
     this.#sched.lockdep?.acquire(this.#map, 'mutex.trylock', LOCK_TRYLOCK);
     return true;

@@ -4,6 +4,14 @@
  *
  * States: *free*, *read-held by n*, *write-held*. Writers are not preferred over readers
  * (the model does not need fairness; the checker explores all orders anyway).
+ *
+ * Accesses for the checker's reduction (`Op.commutes`; soundness in `docs/architecture.md`,
+ * "Reduction"): `down_read`, a successful `down_read_trylock` and `up_read` are *commuting
+ * updates* (ADD): each changes only the reader count (by one, and the caller's own holds) and
+ * reads only the writer flag, which only writes change; `up_read` checks the caller's own
+ * holds, not the count, so no reader's outcome depends on another's order. `down_write`,
+ * `up_write` and a successful `down_write_trylock` are writes; the getters and a failed
+ * trylock are reads (they conflict with the readers' updates).
  */
 
 import { LockStateError } from '../errors.ts';
@@ -19,7 +27,18 @@ export class RwSemaphore {
   readonly name: string;
   readonly #sched: Scheduler;
   readonly #ops: Readonly<
-    Record<'read' | 'write' | 'tryRead' | 'tryWrite' | 'upRead' | 'upWrite' | 'peek' | 'count', Op>
+    Record<
+      | 'read'
+      | 'write'
+      | 'tryRead'
+      | 'tryWrite'
+      | 'tryReadFailed'
+      | 'tryWriteFailed'
+      | 'upRead'
+      | 'upWrite'
+      | 'peek',
+      Op
+    >
   >;
   readonly #map: LockMap;
   #readers = 0;
@@ -27,56 +46,51 @@ export class RwSemaphore {
   /** Read holds per task (when the scheduler names tasks), and the writing task. */
   readonly #readHolds = new Map<number, number>();
   #writerTask = -1;
-  readonly #canRead: () => boolean;
-  readonly #canWrite: () => boolean;
+  readonly #canRead = (): boolean => !this.#writer;
+  readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'RwSemaphore');
-    // Assigned here, not as field initializers: under tsx (esbuild `keepNames`) a named arrow
-    // costs an `Object.defineProperty` per instance, once per checker run.
-    this.#canRead = () => !this.#writer;
-    this.#canWrite = () => !this.#writer && this.#readers === 0;
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'rwsem';
     this.id = this.#sched.objectId(this.name);
     // No object spread here: `{ ...op(), quiet: true }` once per instance sent the checker's
     // young generation into V8's fast promotion (every run's objects promoted, then
     // mark-compacted), measured with `--trace-gc-nvp`.
-    const op = (kind: string, write: boolean, quiet = false): Op =>
-      quiet
-        ? { kind, obj: this.id, write, name: this.name, quiet }
-        : { kind, obj: this.id, write, name: this.name };
+    const id = this.id;
+    const name = this.name;
+    const op = (kind: string, write: boolean, commutes = false): Op => ({
+      kind,
+      obj: id,
+      write,
+      commutes,
+      name,
+    });
+    const failed = (kind: string): Op => ({ kind, obj: id, write: false, name, detail: 'failed' });
     this.#ops = {
-      read: op('rwsem.down_read', false),
+      read: op('rwsem.down_read', true, true),
       write: op('rwsem.down_write', true),
-      tryRead: op('rwsem.down_read_trylock', false),
+      tryRead: op('rwsem.down_read_trylock', true, true),
       tryWrite: op('rwsem.down_write_trylock', true),
-      upRead: op('rwsem.up_read', true),
+      tryReadFailed: failed('rwsem.down_read_trylock'),
+      tryWriteFailed: failed('rwsem.down_write_trylock'),
+      upRead: op('rwsem.up_read', true, true),
       upWrite: op('rwsem.up_write', true),
-      peek: op('rwsem.is_write_locked', false, true),
-      count: op('rwsem.readers', true, true),
+      peek: { kind: 'rwsem.is_locked', obj: id, write: false, name, quiet: true },
     };
     this.#map = lockMap(this.name, options.lockClass);
   }
 
-  /**
-   * Readers holding it now. Recorded as a *write*: `down_read` changes the count but is
-   * recorded as a read (readers commute), so reading the count must not commute with it.
-   */
+  /** Readers holding it now (recorded as a read: it conflicts with the readers' updates). */
   get readers(): number {
-    this.#sched.access(this.#ops.count);
+    this.#sched.access(this.#ops.peek);
     return this.#readers;
   }
 
-  /**
-   * `rwsem_is_locked()`: true while read- or write-held (a lockdep-style check). Recorded as a
-   * read when true (a `down_read` by another task cannot make it false; only ops recorded as
-   * writes can) and as a write when false (a `down_read` would make it true).
-   */
+  /** `rwsem_is_locked()`: true while read- or write-held (a lockdep-style check; a read). */
   get isLocked(): boolean {
-    const locked = this.#writer || this.#readers > 0;
-    this.#sched.access(locked ? this.#ops.peek : this.#ops.count);
-    return locked;
+    this.#sched.access(this.#ops.peek);
+    return this.#writer || this.#readers > 0;
   }
 
   /**
@@ -118,17 +132,28 @@ export class RwSemaphore {
 
   /** `down_read_trylock()`: synchronous. Pairs with {@link RwSemaphore.readUnlock}. */
   tryReadLock(): boolean {
+    if (this.#writer) {
+      this.#sched.access(this.#ops.tryReadFailed);
+      return false;
+    }
     this.#sched.access(this.#ops.tryRead);
-    if (this.#writer) return false;
     this.#readers++;
     this.#hold(1);
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read_trylock', LOCK_READ | LOCK_TRYLOCK);
     return true;
   }
 
-  /** `up_read()`. Pairs with readLock / tryReadLock. */
+  /**
+   * `up_read()`. Pairs with readLock / tryReadLock.
+   * @throws LockStateError when the calling task holds no read of it (a scheduler with task
+   * identity: the checker's), or when nobody does (the event loop).
+   */
   readUnlock(): void {
-    if (this.#readers === 0) throw new LockStateError(`up_read of '${this.name}' with no reader`);
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task >= 0 ? !this.#readHolds.has(task) : this.#readers === 0) {
+      const who = task >= 0 ? 'by a task that holds no read of it' : 'with no reader';
+      throw new LockStateError(`up_read of '${this.name}' ${who}`);
+    }
     this.#sched.access(this.#ops.upRead);
     this.#sched.lockdep?.release(this.#map, 'rwsem.up_read');
     this.#readers--;
@@ -149,8 +174,11 @@ export class RwSemaphore {
 
   /** `down_write_trylock()`: synchronous. Pairs with {@link RwSemaphore.writeUnlock}. */
   tryWriteLock(): boolean {
+    if (!this.#canWrite()) {
+      this.#sched.access(this.#ops.tryWriteFailed);
+      return false;
+    }
     this.#sched.access(this.#ops.tryWrite);
-    if (!this.#canWrite()) return false;
     this.#writer = true;
     this.#writerTask = this.#sched.currentTask?.() ?? -1;
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write_trylock', LOCK_TRYLOCK);

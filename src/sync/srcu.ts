@@ -9,6 +9,13 @@
  * State: the current epoch and, per epoch, the number of readers inside. `readLock()`
  * returns the epoch it counted in (the kernel's `idx`); `synchronize()` opens a new epoch and
  * waits until every older epoch has no readers.
+ *
+ * Accesses for the checker's reduction (`Op.commutes`; soundness in `docs/architecture.md`,
+ * "Reduction"): `srcu_read_lock` and `srcu_read_unlock` are *commuting updates* (ADD): each
+ * changes one epoch's reader count by one (and the caller's own open sections) and reads only
+ * the current epoch, which only `synchronize` (a write) changes; `srcu_read_unlock` checks the
+ * caller's own open sections, not the counts, so no reader's outcome depends on another's
+ * order. Waiting for a grace period reads the counts; the `readers` getter is a read.
  */
 
 import { LockStateError } from '../errors.ts';
@@ -25,31 +32,33 @@ export class Srcu {
   readonly #readOp: Op;
   readonly #unlockOp: Op;
   readonly #syncOp: Op;
+  readonly #waitOp: Op;
   readonly #countOp: Op;
   #epoch = 0;
   readonly #readers = new Map<number, number>();
+  /** Per task (when the scheduler names tasks): its open sections per epoch. */
+  readonly #holds = new Map<number, Map<number, number>>();
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'Srcu');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'srcu';
     this.id = this.#sched.objectId(this.name);
-    this.#readOp = { kind: 'srcu.read_lock', obj: this.id, write: false, name: this.name };
-    this.#unlockOp = { kind: 'srcu.read_unlock', obj: this.id, write: true, name: this.name };
+    const add = { obj: this.id, write: true, commutes: true, name: this.name } as const;
+    this.#readOp = { kind: 'srcu.read_lock', ...add };
+    this.#unlockOp = { kind: 'srcu.read_unlock', ...add };
     this.#syncOp = { kind: 'srcu.synchronize', obj: this.id, write: true, name: this.name };
+    this.#waitOp = { kind: 'srcu.synchronize', obj: this.id, write: false, name: this.name };
     this.#countOp = {
       kind: 'srcu.readers',
       obj: this.id,
-      write: true,
+      write: false,
       name: this.name,
       quiet: true,
     };
   }
 
-  /**
-   * How many read sections are open now. Recorded as a *write*: `srcu_read_lock` changes the
-   * count but is recorded as a read (readers commute), so reading it must not commute with it.
-   */
+  /** How many read sections are open now (a read: it conflicts with the readers' updates). */
   get readers(): number {
     this.#sched.access(this.#countOp);
     let total = 0;
@@ -62,18 +71,40 @@ export class Srcu {
     this.#sched.access(this.#readOp);
     const epoch = this.#epoch;
     this.#readers.set(epoch, (this.#readers.get(epoch) ?? 0) + 1);
+    this.#hold(epoch, 1);
     return epoch;
   }
 
-  /** `srcu_read_unlock()`: synchronous. Pairs with {@link Srcu.readLock}. */
+  /** Counts an open section of the calling task in `epoch` (`delta` +1 or -1). */
+  #hold(epoch: number, delta: number): void {
+    const task = this.#sched.currentTask?.() ?? -1;
+    if (task < 0) return;
+    let mine = this.#holds.get(task);
+    if (mine === undefined) this.#holds.set(task, (mine = new Map()));
+    const n = (mine.get(epoch) ?? 0) + delta;
+    if (n > 0) mine.set(epoch, n);
+    else mine.delete(epoch);
+  }
+
+  /**
+   * `srcu_read_unlock()`: synchronous. Pairs with {@link Srcu.readLock}.
+   * @throws LockStateError when the calling task has no open section `token` (a scheduler
+   * with task identity: the checker's; Linux 6.12 requires the same context:
+   * `include/linux/srcu.h`), or nobody has (the event loop).
+   */
   readUnlock(token: number): void {
+    const task = this.#sched.currentTask?.() ?? -1;
     const count = this.#readers.get(token);
-    if (count === undefined) {
-      throw new LockStateError(`srcu_read_unlock on '${this.name}' with no open section ${token}`);
+    if (task >= 0 ? this.#holds.get(task)?.has(token) !== true : count === undefined) {
+      const who = task >= 0 ? 'by a task with' : 'with';
+      throw new LockStateError(
+        `srcu_read_unlock on '${this.name}' ${who} no open section ${token}`,
+      );
     }
     this.#sched.access(this.#unlockOp);
+    this.#hold(token, -1);
     if (count === 1) this.#readers.delete(token);
-    else this.#readers.set(token, count - 1);
+    else this.#readers.set(token, count! - 1);
     this.#sched.kick(this.id);
   }
 
@@ -100,7 +131,7 @@ export class Srcu {
       return true;
     };
     do {
-      await this.#sched.point(this.#syncOp, done);
+      await this.#sched.point(this.#waitOp, done); // reads the old epochs' counts
     } while (!done());
   }
 }

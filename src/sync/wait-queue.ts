@@ -11,6 +11,11 @@
  * | `wait(cond)`   | `wait_event()`: while `!cond()`, sleep until the next wake, re-check      |
  * | `sleep()`      | `prepare_to_wait()` + `schedule()`: sleep until the next wake, once       |
  * | `wakeUpAll()`  | `wake_up_all()`: every sleeper becomes ready. Pairs with wait/sleep       |
+ *
+ * Accesses for the checker's reduction (`Op.commutes`; soundness in `docs/architecture.md`,
+ * "Reduction"): going to sleep, waking from it and a wait's entry are *commuting updates*
+ * (ADD) of the queue: they change only the sleeper count and read only the wake generation,
+ * which only a wake (a write) changes. The condition of `wait` records its own reads.
  */
 
 import { defaultScheduler, mightSleepCheck, type Op, type Scheduler } from '../sched/scheduler.ts';
@@ -34,21 +39,18 @@ export class WaitQueue {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'waitqueue';
     this.id = this.#sched.objectId(this.name);
-    this.#waitOp = { kind: 'wq.wait', obj: this.id, write: false, name: this.name };
+    this.#waitOp = { kind: 'wq.wait', obj: this.id, write: true, commutes: true, name: this.name };
     this.#wakeOp = { kind: 'wq.wake', obj: this.id, write: true, name: this.name };
     this.#countOp = {
       kind: 'wq.sleepers',
       obj: this.id,
-      write: true,
+      write: false,
       name: this.name,
       quiet: true,
     };
   }
 
-  /**
-   * How many tasks sleep on this queue now. Recorded as a *write*: a sleeper changes the
-   * count but records a read of the queue (sleepers commute), so reading it must not commute.
-   */
+  /** How many tasks sleep on this queue now (a read: it conflicts with sleepers' updates). */
   get sleepers(): number {
     this.#sched.access(this.#countOp);
     return this.#sleepers;
@@ -66,7 +68,7 @@ export class WaitQueue {
 
   /** Sleeps until the next {@link WaitQueue.wakeUpAll}: one `schedule()` on this queue. */
   async sleep(): Promise<void> {
-    this.#sched.access(this.#waitOp); // reading the generation: a read of this queue (for DPOR)
+    this.#sched.access(this.#waitOp); // reads the generation, joins the sleepers (an ADD)
     const seen = this.#generation;
     this.#sleepers++;
     try {

@@ -25,6 +25,8 @@ class Controlled implements Scheduler {
   readonly controlled = true;
   readonly notes: string[] = [];
   readonly accesses: string[] = [];
+  /** Every access, as `kind detail R|W obj` (for the reduction's kinds). */
+  readonly ops: string[] = [];
   readonly #inner = new EventLoopScheduler();
   get atomicDepth(): number {
     return this.#inner.atomicDepth;
@@ -34,6 +36,7 @@ class Controlled implements Scheduler {
   }
   access(op: Op): void {
     this.accesses.push(op.kind);
+    this.ops.push(`${op.kind} ${op.detail ?? '-'} ${op.write ? 'W' : 'R'} ${op.obj}`);
   }
   kick(obj: number, max?: number): void {
     this.#inner.kick(obj, max);
@@ -71,6 +74,35 @@ describe('trace notes and accesses', () => {
     ]);
     assert.ok(sched.accesses.includes('mn.lock'));
     assert.ok(sched.accesses.includes('srcu.read_lock'));
+  });
+
+  it("read_begin reads the interval's seq and the core, and writes nothing", async () => {
+    // The reduction counts on it (docs/architecture.md, "Reads"): read_begin's section is a
+    // READ, and its read of the interval's seq is recorded on the object setSeq writes
+    // (mmu_interval_set_seq runs outside the core's lock, from the driver's callback).
+    const sched = new Controlled();
+    const mm = new AddressSpace({ scheduler: sched, name: 'mm' });
+    const sub = mm.insertInterval(0, 4096, { invalidate: () => true }, { name: 'I' });
+    sched.ops.length = 0;
+    const seq = await sub.readBegin();
+    const reads = [...sched.ops];
+    assert.ok(
+      reads.some((o) => o.startsWith('mn.lock mmu_interval_read_begin R ')),
+      reads.join(),
+    );
+    const seqRead = reads.find((o) => o.startsWith('interval.seq - R '));
+    assert.ok(seqRead !== undefined, reads.join());
+    assert.ok(
+      reads.every((o) => o.includes(' R ')),
+      reads.join(),
+    );
+    sched.ops.length = 0;
+    sub.setSeq(seq + 2);
+    const obj = seqRead.split(' ').at(-1);
+    assert.ok(
+      sched.ops.some((o) => o.includes(' W ') && o.endsWith(` ${obj}`)),
+      sched.ops.join(),
+    );
   });
 
   it('EAGAIN, a failing notifier, two-pass finishes, diagnostics and release are annotated', async () => {

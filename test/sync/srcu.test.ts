@@ -6,6 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { check } from '../../src/check/check.ts';
+import { defineScenario } from '../../src/check/world.ts';
 import { LockStateError } from '../../src/errors.ts';
 import { Srcu } from '../../src/sync/srcu.ts';
 import { settled } from './helpers.ts';
@@ -46,5 +48,26 @@ describe('Srcu', () => {
     const t = s.readLock();
     s.readUnlock(t);
     assert.throws(() => s.readUnlock(t), LockStateError);
+  });
+
+  it("under the checker, unlocking another task's section is a LockStateError", async () => {
+    const scenario = defineScenario({
+      name: 'srcu-unlock-non-owner',
+      setup(world) {
+        const srcu = world.srcu('s');
+        let token = -1;
+        world.spawn('t0', async () => {
+          token = srcu.readLock();
+          await world.yieldNow();
+        });
+        world.spawn('t1', async () => {
+          await world.yieldNow();
+          if (token >= 0) srcu.readUnlock(token);
+        });
+      },
+    });
+    const result = await check(scenario);
+    assert.equal(result.finding?.kind, 'exception');
+    assert.match(result.finding?.message ?? '', /srcu_read_unlock on 's' by a task with no open/);
   });
 });

@@ -329,8 +329,9 @@ export class DfsStrategy implements Strategy {
 
   /**
    * Adds `task` to node `i`'s backtrack set when fairness allows it there; when fairness holds
-   * it back (enabled, not allowed), schedules the task it waits for ({@link DfsStrategy.#unblock});
-   * otherwise (not enabled, or nothing to unblock) every task fairness allows at `i`.
+   * it back (enabled, not allowed), schedules the tasks it waits for inside its window
+   * ({@link DfsStrategy.#unblock}) and at `i` where they are allowed; otherwise (not enabled,
+   * or nothing to unblock) every task fairness allows at `i`.
    */
   #addTask(i: number, task: number): void {
     if (i < this.#root) {
@@ -344,7 +345,17 @@ export class DfsStrategy implements Strategy {
       this.#backtrack[i]! |= bit;
       return;
     }
-    if ((this.#enabled[i]! & bit) !== 0 && this.#unblock(i, bit)) return;
+    if ((this.#enabled[i]! & bit) !== 0) {
+      // Either the waited-for task runs inside the window (no edge: #unblock), or after it
+      // closed and before `task` (explored here: the reversal of seed 18733 needs that one).
+      const unblocked = this.#unblock(i, bit);
+      const waits = this.#held[i]![task * 2]! & allowed;
+      if (waits !== 0) {
+        this.#backtrack[i]! |= waits;
+        return;
+      }
+      if (unblocked) return;
+    }
     this.#backtrack[i]! |= allowed;
   }
 

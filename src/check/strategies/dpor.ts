@@ -35,7 +35,7 @@
  * invariants observed a new object since (visible writes changed the dependence relation).
  */
 
-import type { ExecutionLogView } from '../execution-log.ts';
+import { ACCESS_WRITE, type ExecutionLogView } from '../execution-log.ts';
 import { AccessIndex, visibleKey } from './dpor-index.ts';
 
 /** Receives a race: step `i` and the task whose later transition races with it. */
@@ -166,7 +166,7 @@ export class RaceDetector {
     if (!before) return true;
     for (let a = log.accessStart(j - 1); a < log.accessEnd(j - 1); a++) {
       const x = log.access(a);
-      if (x >> 1 === code >> 1 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
+      if (x >> 2 === code >> 2 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
     }
     return false;
   }
@@ -232,9 +232,9 @@ export class RaceDetector {
     for (let a = from; a <= to; a++) {
       const code = a < to ? log.access(a) : extra;
       if (code < 0) continue;
-      this.#index.collect(code >> 1, (code & 1) === 1, enabler, candidates);
+      this.#index.collect(code >> 2, code & 3, enabler, candidates);
       for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-        this.#index.collect(visibleKey(v), true, enabler, candidates);
+        this.#index.collect(visibleKey(v), ACCESS_WRITE, enabler, candidates);
     }
     // Insertion sort, latest first, dropping duplicates: the lists are short (`dpor-index.ts`),
     // and Array.prototype.sort allocates per call.
@@ -263,8 +263,8 @@ export class RaceDetector {
 
   /** Records an access of step `j` (a visible write also under its invariants' keys). */
   #record(log: ExecutionLogView, code: number, j: number): void {
-    this.#index.record(code >> 1, j, (code & 1) === 1);
+    this.#index.record(code >> 2, j, code & 3);
     for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-      this.#index.record(visibleKey(v), j, true);
+      this.#index.record(visibleKey(v), j, ACCESS_WRITE);
   }
 }

@@ -8,9 +8,11 @@
  * store), read-modify-write under a spin lock or a mutex (reads `.value`), `tryLock`
  * branches, wait-queue waits on a cell's `.value` and wakes (placed anywhere: a waker may
  * forget to wake or wake before it stores), yields, `if` on the last loaded value, rwsem
- * read/write sections, SRCU read sections and `synchronize`, and an optional invariant over
- * two cells' `.value`. At most {@link POINTS_MAX} scheduling points (spawns included), or
- * the bound given.
+ * read/write sections (readers holding across points, `tryLock` of either kind), SRCU read
+ * sections and `synchronize`, reads of the counts that commuting updates change
+ * (`rw.readers`, `srcu.readers`, `wq.sleepers`: `docs/architecture.md`, "Reduction"), and an
+ * optional invariant over two cells' `.value` or a count and a cell. At most
+ * {@link POINTS_MAX} scheduling points (spawns included), or the bound given.
  */
 
 import { SeededRandom } from '../../../src/check/prng.ts';
@@ -44,10 +46,22 @@ export type Stmt =
   | { readonly op: 'rwrite'; readonly c: number }
   | { readonly op: 'tryread'; readonly c: number }
   | { readonly op: 'srcu'; readonly body: readonly Stmt[] }
-  | { readonly op: 'sync' };
+  | { readonly op: 'sync' }
+  | { readonly op: 'rsection'; readonly body: readonly Stmt[] }
+  | { readonly op: 'trywrite'; readonly c: number }
+  | { readonly op: 'count'; readonly of: Count };
 
-/** An invariant `!(c[a].value === x && c[b].value === y)`. */
+/** A count that commuting updates change, read without a point. */
+export type Count = 'rw' | 'srcu' | 'wq';
+
+const COUNTS: readonly Count[] = ['rw', 'srcu', 'wq'];
+
+/**
+ * An invariant `!(A === x && c[b].value === y)`, where A is `c[a].value`, or the count `on`
+ * when given.
+ */
 export interface Invariant {
+  readonly on?: Count;
   readonly a: number;
   readonly b: number;
   readonly x: number;
@@ -81,6 +95,11 @@ export function points(list: readonly Stmt[]): number {
         break;
       case 'spin':
       case 'wake':
+      case 'trywrite':
+      case 'count':
+        break;
+      case 'rsection':
+        n += 1 + points(s.body);
         break;
       case 'mutex':
         n += 1 + points(s.body);
@@ -116,8 +135,11 @@ export function generate(seed: number, pointsMax: number = POINTS_MAX): Program 
     }
   }
   const invariants: Invariant[] = [];
-  for (let k = r.below(4) === 0 ? 1 + r.below(2) : 0; k > 0; k--)
-    invariants.push({ a: r.below(cells), b: r.below(cells), x: r.below(3), y: 1 + r.below(2) });
+  for (let k = r.below(4) === 0 ? 1 + r.below(2) : 0; k > 0; k--) {
+    const on = r.below(3) === 0 ? COUNTS[r.below(3)]! : undefined;
+    const inv = { a: r.below(cells), b: r.below(cells), x: r.below(3), y: 1 + r.below(2) };
+    invariants.push(on === undefined ? inv : { on, ...inv });
+  }
   return { cells, tasks, invariants };
 }
 
@@ -146,7 +168,7 @@ function candidate(r: SeededRandom, cells: number, depth: number, budget: number
   const c = r.below(cells);
   const k = r.below(3);
   const nested = depth < 2;
-  switch (r.below(16)) {
+  switch (r.below(19)) {
     case 0:
     case 1:
       return { op: 'load', c };
@@ -191,6 +213,12 @@ function candidate(r: SeededRandom, cells: number, depth: number, budget: number
       return r.below(2) === 0 ? { op: 'rwrite', c } : { op: 'tryread', c };
     case 14:
       return nested ? { op: 'srcu', body: block(r, cells, depth, budget) } : null;
+    case 15:
+      return nested ? { op: 'rsection', body: block(r, cells, depth, budget - 1) } : null;
+    case 16:
+      return { op: 'trywrite', c };
+    case 17:
+      return { op: 'count', of: COUNTS[r.below(3)]! };
     default:
       return { op: 'sync' };
   }
@@ -199,8 +227,9 @@ function candidate(r: SeededRandom, cells: number, depth: number, budget: number
 /** The program as TypeScript-like text, for an assertion message. */
 export function print(program: Program): string {
   const lines = [`cells: ${program.cells}`];
-  program.invariants.forEach(({ a, b, x, y }, k) => {
-    lines.push(`invariant inv${k}: !(c${a}.value === ${x} && c${b}.value === ${y})`);
+  program.invariants.forEach(({ on, a, b, x, y }, k) => {
+    const left = on === undefined ? `c${a}.value` : countText(on);
+    lines.push(`invariant inv${k}: !(${left} === ${x} && c${b}.value === ${y})`);
   });
   program.tasks.forEach((list, t) => {
     lines.push(`t${t}: ${printList(list)}`);
@@ -244,5 +273,15 @@ function printStmt(s: Stmt): string {
       return `{ const i = srcu.readLock(); ${printList(s.body)} srcu.readUnlock(i); }`;
     case 'sync':
       return 'await srcu.synchronize();';
+    case 'rsection':
+      return `await rw.readLock(); ${printList(s.body)} rw.readUnlock();`;
+    case 'trywrite':
+      return `if (rw.tryWriteLock()) { c${s.c}.set(c${s.c}.value + 1); rw.writeUnlock(); }`;
+    case 'count':
+      return `seen(${countText(s.of)});`;
   }
+}
+
+function countText(of: Count): string {
+  return of === 'rw' ? 'rw.readers' : of === 'srcu' ? 'srcu.readers' : 'wq.sleepers';
 }

@@ -11,7 +11,7 @@ import type { Shared } from '../../../src/sync/shared.ts';
 import type { SpinLock } from '../../../src/sync/spinlock.ts';
 import type { Srcu } from '../../../src/sync/srcu.ts';
 import type { WaitQueue } from '../../../src/sync/wait-queue.ts';
-import type { Program, Stmt } from './program.ts';
+import type { Count, Program, Stmt } from './program.ts';
 
 /** The objects of one run of a program. */
 interface Objects {
@@ -96,7 +96,24 @@ async function runStmt(o: Objects, s: Stmt, local: Local): Promise<void> {
     }
     case 'sync':
       return o.srcu.synchronize();
+    case 'rsection':
+      await o.rw.readLock();
+      await runList(o, s.body, local);
+      return o.rw.readUnlock();
+    case 'trywrite': {
+      if (!o.rw.tryWriteLock()) return void local.seen.push(-4);
+      const cell = o.cells[s.c]!;
+      cell.set(cell.value + 1);
+      return o.rw.writeUnlock();
+    }
+    case 'count':
+      return void local.seen.push(100 + count(o, s.of));
   }
+}
+
+/** The count `of` (a read the reduction records). */
+function count(o: Objects, of: Count): number {
+  return of === 'rw' ? o.rw.readers : of === 'srcu' ? o.srcu.readers : o.wq.sleepers;
 }
 
 /** A scenario of `program` plus `describe()`: the state of the latest run, as a string. */
@@ -125,10 +142,9 @@ export function toScenario(
         world.spawn(`t${t}`, () => runList(o, list, locals[t]!));
       });
       program.invariants.forEach((inv, k) => {
-        world.invariant(
-          `inv${k}`,
-          () => !(o.cells[inv.a]!.value === inv.x && o.cells[inv.b]!.value === inv.y),
-        );
+        const left = (): number =>
+          inv.on === undefined ? o.cells[inv.a]!.value : count(o, inv.on);
+        world.invariant(`inv${k}`, () => !(left() === inv.x && o.cells[inv.b]!.value === inv.y));
       });
       describe = () =>
         `${o.cells.map((c) => c.value).join(',')}|${locals.map((l) => l.seen.join(',')).join('|')}`;
