@@ -1,10 +1,15 @@
 /**
- * The race detector as it was before it became incremental (main at 311bff6), kept as the
- * oracle of `race-incremental.test.ts`: a whole-run analysis, rows 32 wide, every dependent
- * earlier step merged. Its module comment is `src/check/strategies/dpor.ts`'s.
+ * The race detector as it was before it became incremental (main at 311bff6, with the access
+ * kinds' codes `obj * 4 + kind` since), kept as the oracle of `incremental.test.ts`: a
+ * whole-run analysis, rows 32 wide, every dependent earlier step merged. Its module comment
+ * is `src/check/strategies/dpor.ts`'s.
  */
 
-import type { ExecutionLogView } from '../../../src/check/execution-log.ts';
+import {
+  ACCESS_WRITE,
+  type ExecutionLogView,
+  kindsConflict,
+} from '../../../src/check/execution-log.ts';
 import { TASKS_MAX } from '../../../src/check/limits.ts';
 
 const WIDTH = TASKS_MAX + 1;
@@ -79,7 +84,7 @@ export class OracleRaceDetector {
     if (!before) return true;
     for (let a = log.accessStart(j - 1); a < log.accessEnd(j - 1); a++) {
       const x = log.access(a);
-      if (x >> 1 === code >> 1 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
+      if (x >> 2 === code >> 2 || (log.visibleWrite(x) & log.visibleWrite(code)) !== 0) return true;
     }
     return false;
   }
@@ -137,9 +142,9 @@ export class OracleRaceDetector {
     for (let a = from; a <= to; a++) {
       const code = a < to ? log.access(a) : extra;
       if (code < 0) continue;
-      this.#candidatesOf(code >> 1, code);
+      this.#candidatesOf(code >> 2, code);
       for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-        this.#candidatesOf(visibleKey(v), 1);
+        this.#candidatesOf(visibleKey(v), ACCESS_WRITE);
     }
     candidates.sort((x, y) => y - x);
     let kept = 0;
@@ -162,14 +167,14 @@ export class OracleRaceDetector {
   #candidatesOf(key: number, code: number): void {
     const list = this.#objects.get(key);
     if (list === undefined) return;
-    for (const entry of list) if (((entry | code) & 1) === 1) this.#candidates.push(entry >> 1);
+    for (const entry of list) if (kindsConflict(entry, code)) this.#candidates.push(entry >> 2);
   }
 
   /** Records an access of step `j` (a visible write also under {@link VISIBLE}). */
   #record(log: ExecutionLogView, code: number, j: number): void {
-    this.#recordAt(code >> 1, j * 2 + (code & 1));
+    this.#recordAt(code >> 2, j * 4 + (code & 3));
     for (let v = log.visibleWrite(code); v !== 0; v &= v - 1)
-      this.#recordAt(visibleKey(v), j * 2 + 1);
+      this.#recordAt(visibleKey(v), j * 4 + ACCESS_WRITE);
   }
 
   #recordAt(key: number, entry: number): void {
