@@ -155,7 +155,7 @@ async function main(): Promise<number> {
   if (!driver.ok) unavailable.push(`kernel C column: not available (${driver.reason})`);
   if (!gcAvailable()) unavailable.push('heap figures: not available (run node with --expose-gc)');
   const judged = verdicts(rows);
-  console.log(`\n${table(rows)}\n\nTargets (issues 6 and 16):\n${verdictLines(judged)}`);
+  console.log(`\n${table(rows)}\n\nTargets (issues 6, 15 and 16):\n${verdictLines(judged)}`);
   for (const u of unavailable) console.log(`NOT AVAILABLE  ${u}`);
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (args.write) {

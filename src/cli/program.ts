@@ -180,9 +180,10 @@ function workerCommandSpec(io: CliIo, box: ExitBox): Command {
     )
     .requiredOption('--queue <url>', 'the Redis of the runs (redis://host:port)')
     .addOption(
-      new Option('--concurrency <n>', 'jobs at once in this process (default 1)').argParser(
-        parser(parseCount('--concurrency')),
-      ),
+      new Option(
+        '--concurrency <n>',
+        'jobs at once in this process (default 1; they share one thread: for more cores, start more workers)',
+      ).argParser(parser(parseCount('--concurrency'))),
     )
     .addOption(
       duration(
