@@ -18,7 +18,40 @@
  */
 
 import { InternalError } from '../errors.ts';
-import { type IntervalNode, type RbRoot, rbInsertColor } from './interval-rbtree.ts';
+import {
+  type IntervalNode,
+  type RbRoot,
+  rbInsertColor,
+  splitHi,
+  splitLo,
+} from './interval-rbtree.ts';
+
+/**
+ * A query `[start, last]` split once into int32 halves, reused by every `searchFirst` /
+ * `searchNext` of one walk (the core's invalidation keeps one per in-flight record).
+ * Fields declared and set only in the constructor and `set`: V8 keeps them small integers.
+ */
+export class SplitQuery {
+  declare sh: number;
+  declare sl: number;
+  declare eh: number;
+  declare el: number;
+  constructor() {
+    this.sh = 0;
+    this.sl = 0;
+    this.eh = 0;
+    this.el = 0;
+  }
+  /** Splits `[start, last]` (safe integers, start <= last, checked by the caller). */
+  set(start: number, last: number): void {
+    const sh = splitHi(start);
+    const eh = splitHi(last);
+    this.sh = sh;
+    this.sl = splitLo(start, sh);
+    this.eh = eh;
+    this.el = splitLo(last, eh);
+  }
+}
 
 /**
  * `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query
