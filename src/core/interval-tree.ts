@@ -27,7 +27,9 @@
  * path); `subtreeLast = max(last, left.subtreeLast, right.subtreeLast)`; parent links agree
  * with child links; `size` counts the linked nodes; the cached leftmost is the minimum.
  * The tree must not be changed while a query or an iterator walks it. The red-black
- * machinery lives in `interval-rbtree.ts`, the invariant checker in `interval-tree-check.ts`.
+ * machinery lives in `interval-rbtree.ts`, the searches and the insert descent on split
+ * coordinates in `interval-search.ts` (the core's invalidation walk calls those directly,
+ * through {@link treeRoot}), the invariant checker in `interval-tree-check.ts`.
  */
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
