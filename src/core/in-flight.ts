@@ -20,6 +20,7 @@
 
 import { OverflowError, StateError } from '../errors.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
+import { SplitQuery } from './interval-search.ts';
 import type { MmuNotifierRange } from './range.ts';
 import type { Subscription } from './subscription.ts';
 
@@ -57,6 +58,8 @@ export class InFlight {
   ret = 0;
   /** This range holds one `active_invalidate_ranges` count (`mn_itree_inv_start_range` ran). */
   itreeActive = false;
+  /** The range as `[start, last]` split for the interval walk (set by `invStartRange`). */
+  readonly query = new SplitQuery();
   /** `cur_seq` handed to the interval callbacks. */
   curSeq = 0;
   /** The SRCU read section's token while a list walk is open, else -1. */

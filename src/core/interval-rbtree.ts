@@ -26,39 +26,52 @@ export const SPLIT = 2 ** 27;
 /** `1 / SPLIT`, exact (a power of two): `x * INV_SPLIT` is `x / SPLIT` without a division. */
 const INV_SPLIT = 2 ** -27;
 
-/** `floor(x / SPLIT)`: the high half of a safe integer. */
-export function hiOf(x: number): number {
-  return Math.floor(x * INV_SPLIT);
+/**
+ * `floor(x / SPLIT)` of a safe integer, as an int32 (`| 0`: V8 keeps an int32 result a small
+ * integer; a plain `Math.floor` result stored in a field may be a heap number).
+ */
+export function splitHi(x: number): number {
+  return Math.floor(x * INV_SPLIT) | 0;
+}
+
+/** `x - hi * SPLIT` of a safe integer `x` with `hi = splitHi(x)`, as an int32 in `[0, SPLIT)`. */
+export function splitLo(x: number, hi: number): number {
+  return (x - hi * SPLIT) | 0;
 }
 
 /**
  * A tree node (`struct interval_tree_node` + `struct rb_node`), owner-tagged for `has()`.
- * The fields a query reads come first, so that they share a cache line.
+ * The fields a query reads come first, so that they share a cache line. The fields are
+ * `declare`d and set only in the constructor, coordinates as int32: V8 then gives each
+ * coordinate field the small-integer representation (a class field initializer would store
+ * `undefined` first and make every field tagged; a `Math.floor` or subtraction result stored
+ * from unoptimized code would be a separate heap number per field: measured, issue 16).
  */
 export class IntervalNode<T> {
   /** `start`, split. */
-  readonly sh: number;
-  readonly sl: number;
+  declare readonly sh: number;
+  declare readonly sl: number;
   /** `last`, split. */
-  readonly lh: number;
-  readonly ll: number;
+  declare readonly lh: number;
+  declare readonly ll: number;
   /** `ITSUBTREE`, split: the largest `last` in this node's subtree. */
-  mh: number;
-  ml: number;
-  left: IntervalNode<T> | null;
-  right: IntervalNode<T> | null;
-  parent: IntervalNode<T> | null;
-  readonly value: T;
-  red: boolean;
+  declare mh: number;
+  declare ml: number;
+  declare left: IntervalNode<T> | null;
+  declare right: IntervalNode<T> | null;
+  declare parent: IntervalNode<T> | null;
+  declare readonly value: T;
+  declare red: boolean;
   /** The tree (any object) this node is linked into; null once erased. */
-  owner: object | null;
-  constructor(start: number, last: number, value: T, owner: object) {
-    this.sh = hiOf(start);
-    this.sl = start - this.sh * SPLIT;
-    this.lh = hiOf(last);
-    this.ll = last - this.lh * SPLIT;
-    this.mh = this.lh;
-    this.ml = this.ll;
+  declare owner: object | null;
+  /** A red unlinked node for `[sh * SPLIT + sl, lh * SPLIT + ll]` (split, int32 halves). */
+  constructor(sh: number, sl: number, lh: number, ll: number, value: T, owner: object) {
+    this.sh = sh;
+    this.sl = sl;
+    this.lh = lh;
+    this.ll = ll;
+    this.mh = lh;
+    this.ml = ll;
     this.left = null;
     this.right = null;
     this.parent = null;

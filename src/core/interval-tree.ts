@@ -27,19 +27,14 @@
  * path); `subtreeLast = max(last, left.subtreeLast, right.subtreeLast)`; parent links agree
  * with child links; `size` counts the linked nodes; the cached leftmost is the minimum.
  * The tree must not be changed while a query or an iterator walks it. The red-black
- * machinery lives in `interval-rbtree.ts`, the invariant checker in `interval-tree-check.ts`.
+ * machinery lives in `interval-rbtree.ts`, the searches and the insert descent on split
+ * coordinates in `interval-search.ts` (the core's invalidation walk calls those directly,
+ * through {@link treeRoot}), the invariant checker in `interval-tree-check.ts`.
  */
 
-import { InternalError, InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
-import {
-  hiOf,
-  IntervalNode,
-  RbRoot,
-  rbErase,
-  rbInsertColor,
-  SPLIT,
-  successor,
-} from './interval-rbtree.ts';
+import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
+import { IntervalNode, RbRoot, rbErase, splitHi, splitLo, successor } from './interval-rbtree.ts';
+import { linkNode, searchFirst, searchNext } from './interval-search.ts';
 import { assertTreeValid } from './interval-tree-check.ts';
 
 /** One interval in an {@link IntervalTree}: the kernel's `struct interval_tree_node`. */
@@ -52,39 +47,14 @@ export interface IntervalTreeNode<T> {
   readonly value: T;
 }
 
-function checkRange(start: number, last: number, what: string): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || start > last) {
-    throw new InvalidArgumentError(
-      `${what}: [start, last] must be safe integers with start <= last, got [${start}, ${last}]`,
-    );
-  }
+function badRange(start: number, last: number, what: string): never {
+  throw new InvalidArgumentError(
+    `${what}: [start, last] must be safe integers with start <= last, got [${start}, ${last}]`,
+  );
 }
 
-/**
- * `ITPREFIX_subtree_search`: the leftmost node of `node`'s subtree overlapping the query
- * `[(sh, sl), (eh, el)]` (split coordinates).
- */
-function subtreeSearch<T>(
-  node: IntervalNode<T>,
-  sh: number,
-  sl: number,
-  eh: number,
-  el: number,
-): IntervalNode<T> | undefined {
-  // Loop invariant: start <= node.subtreeLast (some node of this subtree meets Cond2).
-  for (;;) {
-    const left = node.left;
-    if (left !== null && (left.mh > sh || (left.mh === sh && left.ml >= sl))) {
-      node = left;
-      continue;
-    }
-    if (node.sh > eh || (node.sh === eh && node.sl > el)) return undefined; // !Cond1
-    if (node.lh > sh || (node.lh === sh && node.ll >= sl)) return node; // Cond2: leftmost match
-    const right = node.right;
-    if (right === null) throw new InternalError('interval tree: subtreeLast is stale');
-    node = right;
-  }
-}
+/** The root of each tree, for the core's own split-coordinate walk (set by a static block). */
+let rootOf: <T>(tree: IntervalTree<T>) => RbRoot<T>;
 
 /**
  * An augmented interval tree over closed intervals (`struct rb_root_cached` plus the
@@ -109,36 +79,17 @@ export class IntervalTree<T> {
    * @throws OverflowError past {@link IntervalTree.sizeMax} nodes.
    */
   insert(start: number, last: number, value: T): IntervalTreeNode<T> {
-    checkRange(start, last, 'IntervalTree.insert');
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || start > last) {
+      badRange(start, last, 'IntervalTree.insert');
+    }
     if (this.#size >= IntervalTree.sizeMax) {
       throw new OverflowError(`IntervalTree.insert: more than ${IntervalTree.sizeMax} intervals`);
     }
-    const node = new IntervalNode(start, last, value, this);
-    const { sh, sl, lh, ll } = node;
-    let parent: IntervalNode<T> | null = null;
-    let cur = this.#rb.node;
-    let leftmost = true;
-    let goLeft = false;
-    while (cur !== null) {
-      parent = cur;
-      if (cur.mh < lh || (cur.mh === lh && cur.ml < ll)) {
-        cur.mh = lh;
-        cur.ml = ll;
-      }
-      goLeft = sh < cur.sh || (sh === cur.sh && sl < cur.sl);
-      if (goLeft) cur = cur.left;
-      else {
-        cur = cur.right;
-        leftmost = false;
-      }
-    }
-    node.parent = parent;
-    if (parent === null) this.#rb.node = node;
-    else if (goLeft) parent.left = node;
-    else parent.right = node;
-    if (leftmost) this.#rb.leftmost = node;
+    const sh = splitHi(start);
+    const lh = splitHi(last);
+    const node = new IntervalNode(sh, splitLo(start, sh), lh, splitLo(last, lh), value, this);
+    linkNode(this.#rb, node);
     this.#size++;
-    rbInsertColor(this.#rb, node);
     return node;
   }
 
@@ -167,18 +118,13 @@ export class IntervalTree<T> {
    * @throws InvalidArgumentError unless safe integers with start <= last.
    */
   iterFirst(start: number, last: number): IntervalTreeNode<T> | undefined {
-    checkRange(start, last, 'IntervalTree.iterFirst');
-    const rb = this.#rb;
-    const root = rb.node;
-    if (root === null) return;
-    const sh = hiOf(start);
-    const sl = start - sh * SPLIT;
-    const eh = hiOf(last);
-    const el = last - eh * SPLIT;
-    if (root.mh < sh || (root.mh === sh && root.ml < sl)) return; // past the root's max
-    const min = rb.leftmost!;
-    if (min.sh > eh || (min.sh === eh && min.sl > el)) return; // before the leftmost start
-    return subtreeSearch(root, sh, sl, eh, el);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || start > last) {
+      badRange(start, last, 'IntervalTree.iterFirst');
+    }
+    // Split here (small enough to be inlined into the caller's loop): the search gets int32s.
+    const sh = splitHi(start);
+    const eh = splitHi(last);
+    return searchFirst(this.#rb, sh, splitLo(start, sh), eh, splitLo(last, eh));
   }
 
   /**
@@ -190,29 +136,9 @@ export class IntervalTree<T> {
     start: number,
     last: number,
   ): IntervalTreeNode<T> | undefined {
-    const sh = hiOf(start);
-    const sl = start - sh * SPLIT;
-    const eh = hiOf(last);
-    const el = last - eh * SPLIT;
-    let n = node as IntervalNode<T>;
-    let rb = n.right;
-    for (;;) {
-      // Invariants: n.start <= last; rb === n.right. First search the right subtree.
-      if (rb !== null && (rb.mh > sh || (rb.mh === sh && rb.ml >= sl))) {
-        return subtreeSearch(rb, sh, sl, eh, el);
-      }
-      // Move up until we come from a node's left child.
-      let prev: IntervalNode<T>;
-      do {
-        const p = n.parent;
-        if (p === null) return;
-        prev = n;
-        n = p;
-        rb = n.right;
-      } while (prev === rb);
-      if (n.sh > eh || (n.sh === eh && n.sl > el)) return; // !Cond1
-      if (n.lh > sh || (n.lh === sh && n.ll >= sl)) return n; // Cond2
-    }
+    const sh = splitHi(start);
+    const eh = splitHi(last);
+    return searchNext(node as IntervalNode<T>, sh, splitLo(start, sh), eh, splitLo(last, eh));
   }
 
   /** Iterates every linked node in start order (insertion order among equal starts). */
@@ -227,4 +153,17 @@ export class IntervalTree<T> {
   assertValid(): void {
     assertTreeValid(this, this.#rb, this.#size);
   }
+
+  static {
+    rootOf = (tree) => tree.#rb;
+  }
+}
+
+/**
+ * The root of `tree` (`struct rb_root_cached`), for the core's walk on split coordinates
+ * (`searchFirst`/`searchNext` of `interval-search.ts`). Internal to `src/core`, not exported
+ * from the package.
+ */
+export function treeRoot<T>(tree: IntervalTree<T>): RbRoot<T> {
+  return rootOf(tree);
 }

@@ -25,17 +25,18 @@ import { callbackThrew, isThenable, sleepInNonblock } from './callbacks.ts';
 import type { CoreState } from './core-state.ts';
 import type { InFlight } from './in-flight.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
-import type { IntervalTreeNode } from './interval-tree.ts';
+import type { IntervalNode } from './interval-rbtree.ts';
+import { searchNext } from './interval-search.ts';
 import { describeRange } from './range.ts';
 
-type Node = IntervalTreeNode<IntervalSubscription<unknown>>;
+type Node = IntervalNode<IntervalSubscription<unknown>>;
 
 /**
  * `mn_itree_invalidate`: returns true when the list part may follow; false when the
  * interval part failed (non-blockable false, or a throw) and has been unwound.
  */
 export function itreeInvalidate(core: CoreState, rec: InFlight): boolean | Promise<boolean> {
-  const node = core.itree.invStartRange(rec.range);
+  const node = core.itree.invStartRange(rec.range, rec.query);
   if (node === undefined) {
     // Nothing overlaps: no callback, no finish, nothing to unwind (the common case).
     rec.itreeActive = true;
@@ -59,8 +60,8 @@ function walkFrom(
   node: Node | undefined,
 ): boolean | Promise<boolean> {
   const range = rec.range;
-  const last = range.end - 1;
-  const tree = core.itree.tree;
+  // The query as `invStartRange` split it: every step is a `searchNext` on int32 halves.
+  const q = rec.query;
   while (node !== undefined) {
     const sub = node.value;
     let answer: unknown;
@@ -72,7 +73,7 @@ function walkFrom(
     }
     if (answer === true && !core.traced) {
       // The hot path: done, no finish.
-      node = tree.iterNext(node, range.start, last);
+      node = searchNext(node, q.sh, q.sl, q.eh, q.el);
       continue;
     }
     if (isThenable(answer)) {
@@ -82,7 +83,7 @@ function walkFrom(
       break;
     }
     if (!takeAnswer(core, rec, sub, answer)) break;
-    node = tree.iterNext(node, range.start, last);
+    node = searchNext(node, q.sh, q.sl, q.eh, q.el);
   }
   return secondPass(core, rec, 0);
 }
@@ -101,8 +102,8 @@ async function walkAsync(
     return secondPass(core, rec, 0);
   }
   if (!takeAnswer(core, rec, node.value, answer)) return secondPass(core, rec, 0);
-  const range = rec.range;
-  return walkFrom(core, rec, core.itree.tree.iterNext(node, range.start, range.end - 1));
+  const q = rec.query;
+  return walkFrom(core, rec, searchNext(node, q.sh, q.sl, q.eh, q.el));
 }
 
 /** One first-pass answer; returns false when the walk must stop (non-blockable failure). */

@@ -30,7 +30,9 @@ import { assertInternal } from '../errors.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
 import type { CoreNoteKind, CoreState } from './core-state.ts';
 import type { IntervalSubscription } from './interval-notifier.ts';
-import { IntervalTree, type IntervalTreeNode } from './interval-tree.ts';
+import type { IntervalNode, RbRoot } from './interval-rbtree.ts';
+import { type SplitQuery, searchFirst } from './interval-search.ts';
+import { IntervalTree, treeRoot } from './interval-tree.ts';
 import { mightInvalidate, registerAlloc } from './lockdep-maps.ts';
 import type { MmuNotifierRange } from './range.ts';
 
@@ -46,6 +48,8 @@ export class IntervalState {
   active = 0;
   /** The tree of intervals (`itree`). */
   readonly tree = new IntervalTree<IntervalSubscription<unknown>>();
+  /** The tree's root, for the invalidation walk on split coordinates (`interval-search.ts`). */
+  readonly #root: RbRoot<IntervalSubscription<unknown>> = treeRoot(this.tree);
   /** `deferred_list`: inserts (node null) and removes (node set) waiting for the last end. */
   readonly deferred: IntervalSubscription<unknown>[] = [];
   /** `wq`: `readBegin` and `remove` sleep here; woken by the last end. */
@@ -69,12 +73,15 @@ export class IntervalState {
    */
   invStartRange(
     range: MmuNotifierRange,
-  ): IntervalTreeNode<IntervalSubscription<unknown>> | undefined {
+    query: SplitQuery,
+  ): IntervalNode<IntervalSubscription<unknown>> | undefined {
     const core = this.#core;
     core.lock('mn_itree_inv_start_range');
     this.active++;
     if (this.tree.size === 0) return undefined;
-    const node = this.tree.iterFirst(range.start, range.end - 1);
+    // The range was validated by the entry point: split it once for the whole walk.
+    query.set(range.start, range.end - 1);
+    const node = searchFirst(this.#root, query.sh, query.sl, query.eh, query.el);
     if (node !== undefined && (this.seq & 1) === 0) {
       this.seq++; // seq |= 1 (no bitwise op: seq may pass 2^31)
       if (core.traced) core.note('seq', core.name, String(this.seq));
