@@ -45,6 +45,10 @@ export interface FiberDispatch {
   /** The range object of a pointer the core created, or null. */
   range(ptr: number): MmuNotifierRange | undefined;
   diagnostic(d: KernelDiagnostic): void;
+  /** `alloc_notifier` of `mmu_notifier_get` for the ops of `key`: the new notifier's id. */
+  allocShared(key: number): number;
+  /** `free_notifier` of notifier `id`. */
+  freeShared(id: number): void;
 }
 
 /** A fiber-build instance with its call mechanism. Internal to `src/kernel/fiber`. */
@@ -154,10 +158,30 @@ export class FiberInstance {
           );
         },
       ) as Imp,
-      host_young: () => 0,
-      host_secondary_tlbs: () => 0,
-      host_alloc_notifier: () => -22,
-      host_free_notifier: () => 0,
+      host_young: (id, which, start, end) => {
+        const n = this.#d.notifier(id!);
+        const s = start! >>> 0;
+        const e = end! >>> 0;
+        const o = n.ops;
+        const v =
+          which === 0
+            ? o.clearFlushYoung?.(n, s, e)
+            : which === 1
+              ? o.clearYoung?.(n, s, e)
+              : o.testYoung?.(n, s);
+        return this.#atOnce(n.name, 'young', v) ? 1 : 0;
+      },
+      host_secondary_tlbs: (id, start, end) => {
+        const n = this.#d.notifier(id!);
+        const v = n.ops.archInvalidateSecondaryTlbs?.(n, start! >>> 0, end! >>> 0);
+        this.#atOnce(n.name, 'archInvalidateSecondaryTlbs', v);
+        return 0;
+      },
+      host_alloc_notifier: (key) => this.#d.allocShared(key!),
+      host_free_notifier: (id) => {
+        this.#d.freeShared(id!);
+        return 0;
+      },
       host_invalidate: f.suspending(
         (id: number, ptr: number, s: number, e: number, fl: number, ev: number, seq: number) => {
           const iv = this.#d.interval(id);
@@ -217,6 +241,15 @@ export class FiberInstance {
     );
   }
 
+  /** A callback the kernel calls where it cannot sleep: a Promise from it is an error. */
+  #atOnce(who: string, what: string, v: unknown): unknown {
+    if (isThenable(v))
+      throw new SleepInAtomicError(
+        `${what} of '${who}' returned a Promise; the kernel cannot sleep there`,
+      );
+    return v;
+  }
+
   /**
    * A parked fiber resumes only into a live instance: when another call died meanwhile (the
    * C state is mid-function), the parking import throws a StateError instead.
@@ -247,12 +280,18 @@ export class FiberInstance {
     if (this.#dead !== null)
       throw new StateError(`${what}: the kernel module of '${this.#name}' is dead (${this.#dead})`);
     this.points.entered();
+    // Called with a spin lock of the model held (`clear_flush_young` under ptl): the call runs
+    // whole within the caller's step, as the kernel runs it with preemption off.
+    const atomic = this.#sched.controlled && this.#sched.atomicDepth > 0;
     const held: { fiber: Fiber | null } = { fiber: null };
     const ended = (): void => {
       if (held.fiber !== null) this.points.fiberEnded(held.fiber);
     };
     const wrapped = (): number => {
-      held.fiber ??= this.fibers.current;
+      if (held.fiber === null) {
+        held.fiber = this.fibers.current;
+        if (atomic && held.fiber !== null) this.points.runWhole(held.fiber);
+      }
       return entry();
     };
     const fail = (error: unknown): never => {

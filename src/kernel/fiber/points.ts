@@ -71,6 +71,8 @@ export class PointHost {
   readonly counts = new Map<PointKind, number>();
 
   readonly #unscheduled: () => boolean;
+  /** Fibers of calls made in atomic context: their points never park. */
+  readonly #whole = new Set<Fiber>();
 
   constructor(
     sched: Scheduler,
@@ -113,6 +115,15 @@ export class PointHost {
   /** A fiber ended: its SRCU bookkeeping goes. */
   fiberEnded(fiber: Fiber): void {
     this.#readers.delete(fiber);
+    this.#whole.delete(fiber);
+  }
+
+  /**
+   * `fiber`'s call was made in atomic context (a spin lock of the model held): its points
+   * continue at once, and one that cannot is a KernelWouldSleepError.
+   */
+  runWhole(fiber: Fiber): void {
+    this.#whole.add(fiber);
   }
 
   #reader(fiber: Fiber): SrcuReader {
@@ -131,9 +142,17 @@ export class PointHost {
    * running (a checker run's setup or finally) a ready point continues and a wait that
    * cannot is a KernelWouldSleepError.
    */
-  #park(op: Op, ready?: () => boolean): void | Promise<void> {
+  #park(fiber: Fiber, op: Op, ready?: () => boolean): void | Promise<void> {
     const s = this.#sched;
-    if (this.direct() && (ready === undefined || ready())) return;
+    const whole = this.#whole.has(fiber);
+    if ((whole || this.direct()) && (ready === undefined || ready())) return;
+    if (whole) {
+      const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
+      throw new KernelWouldSleepError(
+        `${op.kind} on ${op.name ?? op.obj} would wait in a call made in atomic context`,
+        where,
+      );
+    }
     if (s.controlled && this.#unscheduled()) {
       const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
       throw new KernelWouldSleepError(
@@ -163,6 +182,7 @@ export class PointHost {
     switch (kind) {
       case 'spin_lock': {
         const p = this.#park(
+          fiber,
           op('spin.lock', 'subscriptions.lock', true),
           () => this.#word(ptr) === 0,
         );
@@ -173,22 +193,23 @@ export class PointHost {
         s.nonBlockEnd();
         const o = op('spin.unlock', 'subscriptions.lock', true);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'wait_event':
         return this.#park(
+          fiber,
           op('wq.wait', 'subscriptions.wq', false),
           () => this.#word(ptr + 4) !== arg,
         );
       case 'wake_up_all': {
         const o = op('wq.wake', 'subscriptions.wq', true);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'srcu_read_lock': {
         const r = this.#reader(fiber);
         r.open.set(ptr, (r.open.get(ptr) ?? 0) + 1);
-        return this.#park(op('srcu.read_lock', 'srcu', false));
+        return this.#park(fiber, op('srcu.read_lock', 'srcu', false));
       }
       case 'srcu_read_unlock': {
         const r = this.#reader(fiber);
@@ -196,20 +217,20 @@ export class PointHost {
         r.left.set(ptr, (r.left.get(ptr) ?? 0) + 1);
         const o = op('srcu.read_unlock', 'srcu', false);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'synchronize_srcu':
-        return this.#park(op('srcu.synchronize', 'srcu', true), this.#gracePeriod(ptr));
+        return this.#park(fiber, op('srcu.synchronize', 'srcu', true), this.#gracePeriod(ptr));
       case 'non_block_start': {
-        const p = this.#park(op('non_block_start', 'non-block', false));
+        const p = this.#park(fiber, op('non_block_start', 'non-block', false));
         if (p === undefined) return s.nonBlockStart();
         return p.then(() => s.nonBlockStart());
       }
       case 'non_block_end':
         s.nonBlockEnd();
-        return this.#park(op('non_block_end', 'non-block', false));
+        return this.#park(fiber, op('non_block_end', 'non-block', false));
       case 'might_sleep':
-        return this.#park(op('might_sleep', ptr === 0 ? 'task' : 'object', false));
+        return this.#park(fiber, op('might_sleep', ptr === 0 ? 'task' : 'object', false));
     }
   }
 
