@@ -59,7 +59,10 @@ describe('Dmirror', () => {
     const { mm, dmirror } = mirror();
     assert.ok(dmirror.mutex.tryLock());
     assert.equal(
-      await mm.invalidateStartNonblock(notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false), 'reaper'),
+      await mm.invalidateStartNonblock(
+        notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false),
+        'reaper',
+      ),
       EAGAIN,
     );
     dmirror.mutex.unlock();

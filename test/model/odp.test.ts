@@ -24,7 +24,10 @@ describe('ODP (today, interval notifier)', () => {
   it('refuses every non-blockable invalidation', async () => {
     const { mm } = umem();
     assert.equal(
-      await mm.invalidateStartNonblock(notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false), 'reaper'),
+      await mm.invalidateStartNonblock(
+        notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false),
+        'reaper',
+      ),
       EAGAIN,
     );
   });

@@ -74,7 +74,7 @@ export class FiberKernelCore {
   readonly #open = new Map<MmuNotifierRange, number>();
   /** `mmu_notifier_get`'s ops tables by key, and the call in progress (name and ops). */
   readonly #sharedKeys = new Map<FiberNotifierOps, number>();
-  #getting: { readonly ops: FiberNotifierOps; readonly name: string | undefined } | null = null;
+  readonly #getting = new Map<number, { readonly ops: FiberNotifierOps; readonly name?: string }>();
   #ids = 0;
 
   /**
@@ -107,7 +107,7 @@ export class FiberKernelCore {
         },
         range: (ptr) => this.#ranges.get(ptr),
         diagnostic: (d) => diag?.(d),
-        allocShared: () => this.#allocShared(),
+        allocShared: (key) => this.#allocShared(key),
         freeShared: (id) => {
           const n = this.#notifiers.get(id);
           this.#notifiers.delete(id);
@@ -163,9 +163,10 @@ export class FiberKernelCore {
       this.#sharedKeys.set(ops, key);
     }
     const k = key;
-    this.#getting = { ops, name: options.name };
+    // Keyed: another task's get of other ops may run while this one is parked in the C code.
+    this.#getting.set(k, options.name === undefined ? { ops } : { ops, name: options.name });
     const done = (ret: number): FiberNotifier => {
-      this.#getting = null;
+      this.#getting.delete(k);
       if (ret < 0) throw errnoError('get', ret);
       const n = this.#notifiers.get(ret);
       if (n === undefined) throw new StateError(`get: the kernel returned unknown notifier ${ret}`);
@@ -177,14 +178,14 @@ export class FiberKernelCore {
         done,
       );
     } catch (error) {
-      this.#getting = null;
+      this.#getting.delete(k);
       throw error;
     }
   }
 
-  #allocShared(): number {
-    const g = this.#getting;
-    if (g === null) return -22;
+  #allocShared(key: number): number {
+    const g = this.#getting.get(key);
+    if (g === undefined) return -22;
     const id = ++this.#ids;
     const sub = new FiberNotifier(id, g.name ?? `notifier#${id}`, g.ops);
     this.#notifiers.set(id, sub);

@@ -35,7 +35,11 @@ export type FiberExports = DriverExports &
     dn_probe_heap_bytes(): number;
     dn_probe_free_chunks(): number;
     dn_probe_locks_held(): number;
+    dn_shim_word(i: number): number;
   };
+
+/** The main C stack's size (scripts/kernel/build.ts links with `-z stack-size=65536`). */
+const MAIN_STACK_BYTES = 65536;
 type Imp = (...args: number[]) => number;
 
 /** What the imports dispatch to. Internal to `src/kernel/fiber`. */
@@ -91,6 +95,11 @@ export class FiberInstance {
     const instance = new WebAssembly.Instance(mod.module, { env: this.#imports() });
     x = instance.exports as unknown as FiberExports;
     this.x = x;
+    if (WebAssembly.Module.imports(mod.module).some((i) => i.name === 'store_ptr')) {
+      const top = (x.__stack_pointer.value as number) >>> 0; // no call ran yet: the main stack's top
+      const words = [0, 1, 2].map((i) => x!.dn_shim_word(i) >>> 0).filter((a) => a !== 0);
+      this.points.footprints(top - MAIN_STACK_BYTES, top, (a) => this.fibers.inSlot(a), words);
+    }
     x.dn_init();
   }
 
@@ -178,6 +187,23 @@ export class FiberInstance {
         return 0;
       },
       host_alloc_notifier: (key) => this.#d.allocShared(key!),
+      // wasm-opt --instrument-memory: the address of every load and store (values pass through).
+      load_ptr: (_id, bytes, offset, ptr) => {
+        this.points.memory((ptr! + offset!) >>> 0, bytes!, false);
+        return ptr!;
+      },
+      store_ptr: (_id, bytes, offset, ptr) => {
+        this.points.memory((ptr! + offset!) >>> 0, bytes!, true);
+        return ptr!;
+      },
+      load_val_i32: pass,
+      load_val_i64: pass,
+      load_val_f32: pass,
+      load_val_f64: pass,
+      store_val_i32: pass,
+      store_val_i64: pass,
+      store_val_f32: pass,
+      store_val_f64: pass,
       host_free_notifier: (id) => {
         this.#d.freeShared(id!);
         return 0;
@@ -326,6 +352,11 @@ export class FiberInstance {
     if (isThenable(ret)) throw new StateError(`${what} parked: it has no scheduling point`);
     return ret;
   }
+}
+
+/** A value hook of --instrument-memory: the value itself. */
+function pass(_id: number | undefined, value: number | undefined): number {
+  return value!;
 }
 
 function void0(p: void | Promise<void>): number | Promise<number> {

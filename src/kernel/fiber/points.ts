@@ -17,12 +17,16 @@
  * | `non_block_end`   | nonBlockEnd, `point` non_block_end     | --                                          |                   |
  * | `might_sleep`     | `point` might_sleep (the object or 0)  | --                                          |                   |
  *
- * Reduction: the shim cannot say which words of the module's memory a stretch of C code
- * between two points reads or writes, so every entry into C (a call's start, each resume)
- * also records a *write* of one object standing for the module's whole memory. Every two
- * steps that run C code of one instance therefore conflict (no reduction among them; sound);
- * steps that run only TypeScript reduce as before. The per-point objects are for traces and
- * the deadlock report.
+ * Reduction: the fiber build is instrumented (`wasm-opt --instrument-memory`): every load
+ * and store of the C code calls {@link PointHost.memory} first, which records it as an
+ * access of the 4-byte word it touches (a read or a write), so each step's footprint is
+ * exactly the memory its C code touched in that execution, and DPOR orders two steps only
+ * where their C code shares a word one of them writes. Left out, as private: the fiber
+ * slots (each fiber's C stack and Asyncify buffer, which no pointer leaves: see
+ * docs/architecture.md), the main stack, and the shim's stand-ins for per-CPU state
+ * (`kshim_locks_held`, `kshim_non_block`, SRCU's reader count, whose effect across tasks is
+ * the points' ops). A build without the hooks falls back to the coarse rule: every entry
+ * into C writes one object standing for the whole memory (no reduction among C steps).
  *
  * An uncontrolled scheduler (the event loop) is asked only when a point cannot continue
  * (`ready()` false): a ready point continues with no park and no unwind. So is a controlled
@@ -71,6 +75,16 @@ export class PointHost {
   readonly counts = new Map<PointKind, number>();
 
   readonly #unscheduled: () => boolean;
+  /** Footprints on (an instrumented build): the private ranges and words, the stretch seen. */
+  #fp: {
+    readonly mainLo: number;
+    readonly mainHi: number;
+    readonly inSlot: (addr: number) => boolean;
+    readonly shimWords: ReadonlySet<number>;
+  } | null = null;
+  readonly #stretch = new Set<number>();
+  #clearing = false;
+  readonly #memOps = new Map<number, Op>();
   /** Fibers of calls made in atomic context: their points never park. */
   readonly #whole = new Set<Fiber>();
 
@@ -109,7 +123,63 @@ export class PointHost {
 
   /** C code is about to run on behalf of the current task (a call's start). */
   entered(): void {
-    if (this.#sched.controlled) this.#sched.access(this.memOp);
+    if (this.#fp === null && this.#sched.controlled) this.#sched.access(this.memOp);
+  }
+
+  /**
+   * Turns footprints on (the build calls {@link PointHost.memory} at every load and store):
+   * `[mainLo, mainHi)` is the main C stack, `inSlot` tells a fiber slot's address, and
+   * `shimWords` are the addresses of the shim's per-CPU stand-ins.
+   */
+  footprints(
+    mainLo: number,
+    mainHi: number,
+    inSlot: (a: number) => boolean,
+    shimWords: number[],
+  ): void {
+    this.#fp = { mainLo, mainHi, inSlot, shimWords: new Set(shimWords.map((a) => a >>> 2)) };
+  }
+
+  /** True when footprints are on. */
+  get fineGrained(): boolean {
+    return this.#fp !== null;
+  }
+
+  /**
+   * A load (`write` false) or store of `bytes` at `addr` by the C code: an access of each
+   * word it touches, once per synchronous stretch (a new step always begins after a
+   * microtask, where the stretch is forgotten).
+   */
+  memory(addr: number, bytes: number, write: boolean): void {
+    const fp = this.#fp;
+    if (fp === null || this.direct()) return;
+    if ((addr >= fp.mainLo && addr < fp.mainHi) || fp.inSlot(addr)) return;
+    const last = (addr + Math.max(bytes, 1) - 1) >>> 2;
+    for (let w = addr >>> 2; w <= last; w++) {
+      if (fp.shimWords.has(w)) continue;
+      const key = w * 2 + (write ? 1 : 0);
+      if (this.#stretch.has(key)) continue;
+      this.#stretch.add(key);
+      if (!this.#clearing) {
+        this.#clearing = true;
+        queueMicrotask(() => {
+          this.#stretch.clear();
+          this.#clearing = false;
+        });
+      }
+      let op = this.#memOps.get(key);
+      if (op === undefined) {
+        const at = `mem@0x${(w * 4).toString(16)}`;
+        op = {
+          kind: write ? 'kernel.store' : 'kernel.load',
+          obj: this.objectOf(at, 0),
+          write,
+          name: `${this.#name}.${at}`,
+        };
+        this.#memOps.set(key, op);
+      }
+      this.#sched.access(op);
+    }
   }
 
   /** A fiber ended: its SRCU bookkeeping goes. */

@@ -65,7 +65,9 @@ it('real-itree-unwind-fixed: every schedule on real 6.12.118 completes', need('6
   const result = await check(entry.scenario, entry.defaults);
   assert.equal(result.ok, true, result.finding?.message);
   assert.equal(result.stats.complete, true);
-  assert.ok(result.stats.schedules > 1000, `${result.stats.schedules} schedules`);
+  // The C code's own accesses drive the reduction (the instrumented build): far fewer than the
+  // coarse rule's 1,000+ schedules, yet more than one order.
+  assert.ok(result.stats.schedules >= 100, `${result.stats.schedules} schedules`);
 });
 
 for (const v of ['6.1', '6.12']) {
