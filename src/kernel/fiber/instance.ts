@@ -212,12 +212,23 @@ export class FiberInstance {
         (id: number, ptr: number, s: number, e: number, fl: number, ev: number, seq: number) => {
           const iv = this.#d.interval(id);
           const r = this.#rangeAt(ptr, s, e, fl, ev);
-          return this.#callback(
-            iv.name,
-            'invalidate',
-            () => iv.ops.invalidate(iv, r, seq >>> 0),
-            (v) => (v ? 1 : 0),
-          );
+          const cb = (): number | Promise<number> =>
+            this.#callback(
+              iv.name,
+              'invalidate',
+              () => iv.ops.invalidate(iv, r, seq >>> 0),
+              (v) => (v ? 1 : 0),
+            );
+          if (r.blockable) return cb();
+          // Ours: the kernel opens non_block only around list callbacks (mn_hlist_*), yet
+          // mmu_notifier.h forbids an interval's invalidate to sleep on a non-blockable
+          // range; the section checks that contract, as the TypeScript core's walk does.
+          this.#sched.nonBlockStart();
+          try {
+            return cb();
+          } finally {
+            this.#sched.nonBlockEnd();
+          }
         },
       ) as Imp,
     };
@@ -236,10 +247,12 @@ export class FiberInstance {
     const s = this.#sched;
     if (s.atomicDepth > 0) {
       const v = call();
-      if (isThenable(v))
+      if (isThenable(v)) {
+        settled(v); // its own error (a sleep refused) is this one: not an unhandled rejection
         throw new SleepInAtomicError(
           `${what} of '${who}' returned a Promise in non-blockable context`,
         );
+      }
       return conv(v);
     }
     if (this.points.direct()) {
@@ -269,10 +282,12 @@ export class FiberInstance {
 
   /** A callback the kernel calls where it cannot sleep: a Promise from it is an error. */
   #atOnce(who: string, what: string, v: unknown): unknown {
-    if (isThenable(v))
+    if (isThenable(v)) {
+      settled(v);
       throw new SleepInAtomicError(
         `${what} of '${who}' returned a Promise; the kernel cannot sleep there`,
       );
+    }
     return v;
   }
 
@@ -352,6 +367,11 @@ export class FiberInstance {
     if (isThenable(ret)) throw new StateError(`${what} parked: it has no scheduling point`);
     return ret;
   }
+}
+
+/** Marks a refused callback's Promise handled (its rejection, if any, is the refusal). */
+function settled(v: unknown): void {
+  (v as PromiseLike<unknown>).then(undefined, () => undefined);
 }
 
 /** A value hook of --instrument-memory: the value itself. */

@@ -16,6 +16,8 @@
  * | `non_block_start` | `point` non_block_start; then nonBlockStart | --                                     |                   |
  * | `non_block_end`   | nonBlockEnd, `point` non_block_end     | --                                          |                   |
  * | `might_sleep`     | `point` might_sleep (the object or 0)  | --                                          |                   |
+ * | `lock_map_acquire`| -- (no point): lockdep acquires `__mmu_notifier_invalidate_range_start_map` | --              |                   |
+ * | `lock_map_release`| -- (no point): lockdep releases it     | --                                          |                   |
  *
  * Reduction: the fiber build is instrumented (`wasm-opt --instrument-memory`): every load
  * and store of the C code calls {@link PointHost.memory} first, which records it as an
@@ -34,7 +36,9 @@
  * point that cannot continue is a KernelWouldSleepError.
  */
 
+import { INVALIDATE_RANGE_START_MAP } from '../../core/lockdep-maps.ts';
 import { InternalError, KernelWouldSleepError } from '../../errors.ts';
+import { lockMapAcquire, lockMapRelease } from '../../sched/lockdep-hooks.ts';
 import type { Op, Scheduler } from '../../sched/scheduler.ts';
 import type { Fiber } from './fibers.ts';
 
@@ -50,6 +54,8 @@ export const POINT_KIND = {
   8: 'non_block_start',
   9: 'non_block_end',
   10: 'might_sleep',
+  11: 'lock_map_acquire',
+  12: 'lock_map_release',
 } as const;
 
 /** A shim point's name. */
@@ -175,6 +181,7 @@ export class PointHost {
           obj: this.objectOf(at, 0),
           write,
           name: `${this.#name}.${at}`,
+          quiet: true, // a footprint, not a trace event
         };
         this.#memOps.set(key, op);
       }
@@ -301,6 +308,12 @@ export class PointHost {
         return this.#park(fiber, op('non_block_end', 'non-block', false));
       case 'might_sleep':
         return this.#park(fiber, op('might_sleep', ptr === 0 ? 'task' : 'object', false));
+      // mmu_notifier.c's only lockdep map (its header's range_start wrappers and its
+      // read_begin, remove and range_end): the validator's orders, as the TypeScript core's.
+      case 'lock_map_acquire':
+        return lockMapAcquire(s, INVALIDATE_RANGE_START_MAP);
+      case 'lock_map_release':
+        return lockMapRelease(s, INVALIDATE_RANGE_START_MAP);
     }
   }
 
