@@ -294,7 +294,14 @@ export class RealAddressSpace implements NotifierSubscriptions {
     const ret = this.core.insertIntervalNow(
       start,
       clampedLength,
-      { invalidate: (_iv, range, seq) => invalidate(h, range, seq) },
+      {
+        // The C code may call it before the insert returns (parked at its spin_unlock, the
+        // interval already linked), as the kernel may: the handle is live from then on.
+        invalidate: (iv, range, seq) => {
+          h.iv ??= iv;
+          return invalidate(h, range, seq);
+        },
+      },
       { name },
     );
     const fin = (iv: FiberInterval): MmuIntervalNotifier<D> => {
