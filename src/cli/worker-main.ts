@@ -21,7 +21,7 @@ function post(message: WorkerMessage): void {
 function optionsFor(request: WorkerRequest, source: ScenarioSource): Record<string, unknown> {
   if (request.command === 'check') return checkOptionsFrom(request.cli, source.defaults);
   const base = checkOptionsFrom({ ...request.cli, strategy: undefined }, source.defaults);
-  const keep = ['semantics', 'maxSteps', 'timeLimitMs', 'lockdep'];
+  const keep = ['semantics', 'core', 'maxSteps', 'timeLimitMs', 'lockdep'];
   const options: Record<string, unknown> = { strategy: 'replay', schedule: request.schedule };
   for (const key of keep) if (base[key] !== undefined) options[key] = base[key];
   return options;

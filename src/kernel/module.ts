@@ -169,6 +169,30 @@ export function loadFiberKernelModule(seriesOrVersion: string, cacheDir?: string
 }
 
 /**
+ * True when `module` is an instrumented fiber build (`wasm-opt --instrument-memory`): it
+ * reports every load and store of the C code, so the checker's reduction sees them.
+ */
+export function hasFootprints(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.name === 'store_ptr');
+}
+
+/**
+ * One line on a checker run over the real core of `series`: the exact version, and how the
+ * reduction treats the C code (its own loads and stores, or, from a build without them,
+ * every C step conflicting with every other: sound, coarse). For the CLI's output.
+ * @throws KernelModuleMissingError when the fiber build is not built.
+ */
+export function describeRealCore(series: string, reduction: boolean): string {
+  const mod = loadFiberKernelModule(series);
+  const red = !reduction
+    ? 'reduction off'
+    : hasFootprints(mod.module)
+      ? "reduction over the C code's own loads and stores (instrumented build)"
+      : 'reduction: every step that runs C code conflicts with every other (build without footprints; sound, coarse)';
+  return `core: the real mm/mmu_notifier.c of ${mod.version} (fiber build, the shims stand in for locks, SRCU, wait queues, allocation); ${red}`;
+}
+
+/**
  * The module of `series` (`6.1`, `6.12`) or of an exact `version` (`6.12.118`), compiled.
  * @throws KernelModuleMissingError naming `npm run kernel` when it is not built.
  */

@@ -23,7 +23,7 @@ import {
 import type { Scheduler } from '../../sched/scheduler.ts';
 import type { DriverExports } from '../exports.ts';
 import { foreignRange } from '../host-imports.ts';
-import type { KernelModule } from '../module.ts';
+import { hasFootprints, type KernelModule } from '../module.ts';
 import type { KernelDiagnostic } from '../types.ts';
 import { type AsyncifyExports, type Fiber, FiberStacks } from './fibers.ts';
 import type { FiberInterval, FiberNotifier } from './handles.ts';
@@ -95,7 +95,7 @@ export class FiberInstance {
     const instance = new WebAssembly.Instance(mod.module, { env: this.#imports() });
     x = instance.exports as unknown as FiberExports;
     this.x = x;
-    if (WebAssembly.Module.imports(mod.module).some((i) => i.name === 'store_ptr')) {
+    if (hasFootprints(mod.module)) {
       const top = (x.__stack_pointer.value as number) >>> 0; // no call ran yet: the main stack's top
       const words = [0, 1, 2].map((i) => x!.dn_shim_word(i) >>> 0).filter((a) => a !== 0);
       this.points.footprints(top - MAIN_STACK_BYTES, top, (a) => this.fibers.inSlot(a), words);
