@@ -243,7 +243,7 @@ function scheduleNote(listed: number, result: CheckResult): string | undefined {
 }
 
 /**
- * The per-semantics verdicts of `npm run matrix` (docs/matrix.json, from the source tree or
+ * The per-semantics (and per-real-core) verdicts of `npm run matrix` (docs/matrix.json, from the source tree or
  * from `dist/`), by scenario name; empty when the file is not there (an installed package).
  */
 function matrixVerdicts(): Map<string, unknown> {
@@ -251,9 +251,10 @@ function matrixVerdicts(): Map<string, unknown> {
     const file = new URL(rel, import.meta.url);
     if (!existsSync(file)) continue;
     const doc = JSON.parse(readFileSync(file, 'utf8')) as {
-      rows?: { name: string; verdicts: unknown }[];
+      rows?: { name: string; verdicts: object; real?: object }[];
     };
-    return new Map((doc.rows ?? []).map((r) => [r.name, r.verdicts]));
+    // The real-core cells (`real 6.1.192`, ...) next to the semantics', when the matrix has them.
+    return new Map((doc.rows ?? []).map((r) => [r.name, { ...r.verdicts, ...r.real }]));
   }
   return new Map();
 }
