@@ -69,6 +69,7 @@ function plan(quick: boolean, driver: KernelDriver) {
     },
     checker: quick ? { warmup: 1, samples: 3 } : { warmup: 1, samples: 5 },
     realPairs: quick ? 5_000 : 20_000,
+    realLibrary: quick ? 50 : 300,
   };
 }
 
@@ -81,7 +82,7 @@ async function runOne(name: BenchName, p: ReturnType<typeof plan>): Promise<Row[
     case 'checker':
       return runCheckerBench(p.checker);
     case 'real':
-      return runRealCoreBench(p.checker, p.realPairs);
+      return runRealCoreBench(p.checker, p.realPairs, p.realLibrary);
   }
 }
 
