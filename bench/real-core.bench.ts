@@ -10,6 +10,8 @@
  * - the fiber mechanism alone, on the event loop: a start+end pair on the real 6.12 code
  *   whose start callback returns a resolved Promise (one park: an unwind and a rewind) against
  *   the same pair with a synchronous callback (no park).
+ * - every library scenario on each real core against the TypeScript semantics of that
+ *   version, schedules/s and steps/s (`real-library.bench.ts`), when asked.
  * Each figure is the median of `samples` after `warmup`; schedule counts are deterministic.
  * @throws Error when no fiber build exists (`run.ts` reports the benchmark as not available).
  */
@@ -20,6 +22,7 @@ import { availableKernelModules } from '../src/kernel/module.ts';
 import { realCoreRaces } from '../src/scenarios/real-core-races.ts';
 import { EventLoopScheduler } from '../src/sched/scheduler.ts';
 import { type Effort, type Row, summarize } from './harness.ts';
+import { runRealLibraryBench } from './real-library.bench.ts';
 
 async function checkRow(
   version: string,
@@ -79,8 +82,15 @@ async function pairRow(series: string, park: boolean, effort: Effort, n: number)
   };
 }
 
-/** Runs the real-core benchmark; returns the table rows. */
-export async function runRealCoreBench(effort: Effort, pairs = 20_000): Promise<Row[]> {
+/**
+ * Runs the real-core benchmark; returns the table rows. `librarySchedules` > 0 adds a row a
+ * library scenario and version ({@link runRealLibraryBench}, bounded at that many schedules).
+ */
+export async function runRealCoreBench(
+  effort: Effort,
+  pairs = 20_000,
+  librarySchedules = 0,
+): Promise<Row[]> {
   const built = availableKernelModules().filter((m) => m.fiberPath !== undefined);
   if (built.length === 0)
     throw new Error('no fiber build of the real kernel (apt-get install binaryen; npm run kernel)');
@@ -94,5 +104,6 @@ export async function runRealCoreBench(effort: Effort, pairs = 20_000): Promise<
   const still = await pairRow(newest, false, effort, pairs);
   const parked = await pairRow(newest, true, effort, pairs);
   rows.push(still, { ...parked, ratio: parked.value / still.value, baseline: 'no park' });
+  if (librarySchedules > 0) rows.push(...(await runRealLibraryBench(librarySchedules)));
   return rows;
 }

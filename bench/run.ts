@@ -73,6 +73,7 @@ function plan(quick: boolean, driver: KernelDriver) {
     scaling: quick ? { warmup: 0, samples: 1 } : { warmup: 0, samples: 3 },
     realPairs: quick ? 5_000 : 20_000,
     queue: quick ? { warmup: 0, samples: 2 } : { warmup: 1, samples: 3 },
+    realLibrary: quick ? 50 : 300,
   };
 }
 
@@ -85,7 +86,7 @@ async function runOne(name: BenchName, p: ReturnType<typeof plan>): Promise<Row[
     case 'checker':
       return runCheckerBench(p.checker);
     case 'real':
-      return runRealCoreBench(p.checker, p.realPairs);
+      return runRealCoreBench(p.checker, p.realPairs, p.realLibrary);
     case 'scaling':
       return runScalingBench(p.scaling);
     case 'queue':

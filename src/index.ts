@@ -93,6 +93,8 @@ export {
   mightAlloc,
   mightInvalidate,
 } from './core/lockdep-maps.ts';
+export type { NotifierSubscriptions, NowOrLater } from './core/notifier-subscriptions.ts';
+export { settled, thenNow } from './core/notifier-subscriptions.ts';
 export type {
   MmuIntervalNotifier,
   MmuIntervalNotifierOps,
@@ -127,6 +129,7 @@ export type { FiberIntervalOps, FiberNotifierOps } from './kernel/fiber/handles.
 export { FiberInterval, FiberNotifier } from './kernel/fiber/handles.ts';
 export type { PointKind } from './kernel/fiber/points.ts';
 export { POINT_KIND } from './kernel/fiber/points.ts';
+export { RealAddressSpace } from './kernel/fiber/real-address-space.ts';
 // The real kernel: Debian's mm/mmu_notifier.c compiled to WebAssembly by `npm run kernel`.
 export type { KernelModule, KernelModuleInfo } from './kernel/module.ts';
 export {

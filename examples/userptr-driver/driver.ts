@@ -30,6 +30,7 @@ import {
   type MmuNotifierRange,
   type Mutex,
   PAGE_SIZE,
+  settled,
   type World,
 } from 'mmu-notifier';
 
@@ -68,13 +69,16 @@ export class UserptrDriver implements Mirror {
     this.#bugs = bugs;
     this.lock = world.mutex(`${name}.notifier_lock`);
     this.attachEpoch = mm.epoch;
-    this.notifier = mm.as.insertInterval(
-      start,
-      length,
-      {
-        invalidate: (sub, range, curSeq) => sub.data.#invalidate(range, curSeq),
-      },
-      { name, data: this },
+    this.notifier = settled(
+      mm.as.insertInterval(
+        start,
+        length,
+        {
+          invalidate: (sub, range, curSeq) => sub.data.#invalidate(range, curSeq),
+        },
+        { name, data: this },
+      ),
+      'insertInterval',
     );
   }
 

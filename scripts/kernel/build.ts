@@ -22,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FIBER_PASSES, shimDigest } from '../../src/kernel/module.ts';
 import {
   extractFiles,
   findKernelSources,
@@ -75,6 +76,8 @@ export interface BuiltModule {
   readonly fiberWasm?: string;
   readonly fiberBytes?: number;
   readonly tarball: string;
+  /** The shims' build key ({@link shimDigest}): the loader refuses a module built from others. */
+  readonly shimDigest: string;
   /** Compile and link time (the extraction, shared and parallel, is not counted). */
   readonly buildMs: number;
 }
@@ -185,8 +188,10 @@ export function buildModule(source: KernelSource, fibers = hasWasmOpt()): BuiltM
     const imports = ASYNCIFY_IMPORTS.map((name) => `env.${name}`).join(',');
     run(
       'wasm-opt',
-      ['-O2', '--asyncify', `--pass-arg=asyncify-imports@${imports}`, raw, '-o', out],
-      'wasm-opt --asyncify',
+      // Every load and store calls the host first (the footprints of the reduction), then
+      // Asyncify (its own buffer traffic is not instrumented).
+      [...FIBER_PASSES, '--asyncify', `--pass-arg=asyncify-imports@${imports}`, raw, '-o', out],
+      'wasm-opt --instrument-memory --asyncify',
     );
     fiber = { fiberWasm: relative(KERNEL_CACHE, out), fiberBytes: statSync(out).size };
   }
@@ -197,6 +202,7 @@ export function buildModule(source: KernelSource, fibers = hasWasmOpt()): BuiltM
     bytes: statSync(wasm).size,
     ...fiber,
     tarball: source.tarball,
+    shimDigest: shimDigest(SHIM) ?? '',
     buildMs: Math.round(performance.now() - t0),
   };
 }

@@ -98,7 +98,7 @@ export function seedScenarioOnCore(options: SeedScenarioOptions = {}): Scenario 
 export const seedCoreScenario: Scenario = seedScenarioOnCore();
 
 function setup(world: World, tolerate: readonly DiagnosticKind[], spin: boolean): void {
-  const mm = world.addressSpace({ name: 'mm', tolerate });
+  const mm = world.addressSpace({ core: 'typescript', name: 'mm', tolerate });
   const { a, b, aCount, bCount, bMutex, kvmWait } = notifiers(world);
   mm.register(b, { name: 'B' });
   mm.register(a, { name: 'A' });

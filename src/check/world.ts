@@ -11,9 +11,11 @@
 
 import { AddressSpace, type AddressSpaceOptions } from '../core/address-space.ts';
 import type { Diagnostic, DiagnosticKind } from '../core/diagnostics.ts';
+import type { NotifierSubscriptions } from '../core/notifier-subscriptions.ts';
 import type { Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { FiberKernelCore } from '../kernel/fiber/fiber-core.ts';
+import { RealAddressSpace } from '../kernel/fiber/real-address-space.ts';
 import { type KernelModule, loadFiberKernelModule } from '../kernel/module.ts';
 
 /** The fiber builds looked up so far, by the version asked (one manifest read per process). */
@@ -28,6 +30,7 @@ import { Srcu } from '../sync/srcu.ts';
 import { WaitQueue } from '../sync/wait-queue.ts';
 import type { ControlledScheduler } from './controlled-scheduler.ts';
 import {
+  CORE_ENGINES,
   type CoreEngine,
   type NotifierCore,
   realSeriesOf,
@@ -86,8 +89,16 @@ export interface World {
   /**
    * The core under this run's scheduler: semantics default to `world.semantics`; every
    * diagnostic is a `contract` finding (and is passed on to `options.onDiagnostic`).
+   * `options.core` (default {@link World.core}, the check option `core`, CLI `--core`) picks
+   * the engine: `'typescript'` (an {@link AddressSpace}) or `'real'`, the compiled
+   * `mm/mmu_notifier.c` of the semantics' version (`linux-6.1` → 6.1.192, `linux-6.12` and
+   * `kernel` → 6.12.118) as a `RealAddressSpace`, whose WARN_ON/BUG_ON are the findings.
+   * The kernel model (`new Mm(world.addressSpace())`) runs unchanged on either.
+   * @throws InvalidArgumentError for `core: 'real'` with `current` or `legacy-2019`;
+   * KernelModuleMissingError when the real module is not built.
    */
-  addressSpace(options?: WorldAddressSpaceOptions): AddressSpace;
+  addressSpace(options: WorldAddressSpaceOptions & { readonly core: 'typescript' }): AddressSpace;
+  addressSpace(options?: WorldAddressSpaceOptions): NotifierSubscriptions;
   /**
    * The real `mm/mmu_notifier.c` of a Debian kernel (`6.1`, `6.12` or an exact version; the
    * fiber build of `npm run kernel`) as one address space under this run's scheduler: every
@@ -125,6 +136,8 @@ export interface LockClassOption {
 
 /** Options of `world.addressSpace()`: the core's, without the scheduler (the run's). */
 export interface WorldAddressSpaceOptions extends Omit<AddressSpaceOptions, 'scheduler'> {
+  /** The engine (default: the run's, {@link World.core}). */
+  readonly core?: CoreEngine;
   /**
    * Diagnostic kinds that are not findings in this scenario (they still reach the trace, as
    * the core notes them, and `onDiagnostic`): for a scenario that reproduces a subscriber the
@@ -259,7 +272,19 @@ export class RunWorld implements World {
     return mightSleep(this.scheduler);
   }
 
-  addressSpace(options: WorldAddressSpaceOptions = EMPTY): AddressSpace {
+  addressSpace(options: WorldAddressSpaceOptions & { readonly core: 'typescript' }): AddressSpace;
+  addressSpace(options?: WorldAddressSpaceOptions): NotifierSubscriptions;
+  addressSpace(options: WorldAddressSpaceOptions = EMPTY): NotifierSubscriptions {
+    const engine = options.core ?? this.core;
+    if (!(CORE_ENGINES as readonly unknown[]).includes(engine))
+      throw new InvalidArgumentError(
+        `world.addressSpace(): core must be one of ${CORE_ENGINES.join(', ')}, got ${String(engine)}`,
+      );
+    if (engine === 'real') {
+      const series = realSeriesOf(options.semantics ?? this.semantics);
+      const core = this.realCore(series, options.name === undefined ? {} : { name: options.name });
+      return new RealAddressSpace(core, this.scheduler);
+    }
     // Built field by field, not by spreading `options`: once per run, on the checker's hot path.
     const core: { -readonly [K in keyof AddressSpaceOptions]: AddressSpaceOptions[K] } = {
       semantics: options.semantics ?? this.semantics,
@@ -293,7 +318,10 @@ export class RunWorld implements World {
 
   notifierCore(options: { readonly name?: string } = {}): NotifierCore {
     if (this.core === 'real') return this.realCore(realSeriesOf(this.semantics), options);
-    const as = this.addressSpace(options.name === undefined ? {} : { name: options.name });
+    const as = this.addressSpace({
+      core: 'typescript',
+      ...(options.name === undefined ? {} : { name: options.name }),
+    });
     return new TypeScriptCore(as, this.semantics);
   }
 

@@ -21,9 +21,12 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TIME_LIMIT_DEFAULT_MS } from '../check/limits.ts';
+import { realSeriesOf } from '../check/notifier-core.ts';
 import { decodeSchedule } from '../check/schedule.ts';
 import type { CheckResult } from '../check/types.ts';
+import type { Semantics } from '../core/range.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { describeRealCore } from '../kernel/module.ts';
 import { chromeTraceJson } from '../trace/chrome-trace.ts';
 import { toFtrace } from '../trace/ftrace.ts';
 import { renderHtmlReport } from '../trace/report.ts';
@@ -167,7 +170,11 @@ async function explore(
   try {
     const { ready, result } = await runInWorker(request, cli.timeLimit ?? TIME_LIMIT_DEFAULT_MS, {
       onReady: (ready) => {
-        if (cli.json !== true) io.out(`${command} ${ready.name} ${ready.effective}\n`);
+        if (cli.json !== true) {
+          io.out(`${command} ${ready.name} ${ready.effective}\n`);
+          const note = realCoreNote(ready.options);
+          if (note !== undefined) io.out(`${note}\n`);
+        }
         const budget = Number(ready.options['maxSchedules']);
         progress = createProgress(stream, budget);
       },
@@ -184,6 +191,21 @@ async function explore(
     return result.ok ? EXIT_OK : EXIT_FINDING;
   } finally {
     progress?.stop();
+  }
+}
+
+/**
+ * The line on the real core a run uses (`--core linux-6.1|linux-6.12|real`): its version and
+ * what the reduction sees; undefined on the TypeScript core, or when the build is missing
+ * (the run then fails with the error naming `npm run kernel`).
+ */
+function realCoreNote(options: Readonly<Record<string, unknown>>): string | undefined {
+  if (options['core'] !== 'real') return undefined;
+  try {
+    const series = realSeriesOf(options['semantics'] as Semantics);
+    return describeRealCore(series, options['reduction'] === true);
+  } catch {
+    return undefined;
   }
 }
 
@@ -243,7 +265,7 @@ function scheduleNote(listed: number, result: CheckResult): string | undefined {
 }
 
 /**
- * The per-semantics verdicts of `npm run matrix` (docs/matrix.json, from the source tree or
+ * The per-semantics (and per-real-core) verdicts of `npm run matrix` (docs/matrix.json, from the source tree or
  * from `dist/`), by scenario name; empty when the file is not there (an installed package).
  */
 function matrixVerdicts(): Map<string, unknown> {
@@ -251,9 +273,10 @@ function matrixVerdicts(): Map<string, unknown> {
     const file = new URL(rel, import.meta.url);
     if (!existsSync(file)) continue;
     const doc = JSON.parse(readFileSync(file, 'utf8')) as {
-      rows?: { name: string; verdicts: unknown }[];
+      rows?: { name: string; verdicts: object; real?: object }[];
     };
-    return new Map((doc.rows ?? []).map((r) => [r.name, r.verdicts]));
+    // The real-core cells (`real 6.1.192`, ...) next to the semantics', when the matrix has them.
+    return new Map((doc.rows ?? []).map((r) => [r.name, { ...r.verdicts, ...r.real }]));
   }
   return new Map();
 }

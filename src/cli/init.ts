@@ -40,6 +40,7 @@ import {
   type MmuNotifierRange,
   PAGE_SIZE,
   RW,
+  settled,
   stage,
 } from 'mmu-notifier';
 
@@ -54,7 +55,8 @@ export default defineScenario({
 
     const lock = world.mutex('drv.lock'); // your driver's notifier lock
     const devicePt = new Map<number, MirrorMapping>(); // your device page table
-    const notifier = mm.as.insertInterval(BUF, PAGE_SIZE, {
+    // On either core (--core typescript or linux-6.x) an insert in setup never waits: settled.
+    const notifier = settled(mm.as.insertInterval(BUF, PAGE_SIZE, {
       invalidate(sub, range, curSeq) {
         const zap = (): boolean => {
           sub.setSeq(curSeq); // under the lock, before the device forgets the pages
@@ -66,7 +68,7 @@ export default defineScenario({
         if (!range.blockable) return lock.tryLock() ? zap() : false;
         return lock.lock().then(zap);
       },
-    }, { name: 'drv' });
+    }, { name: 'drv' }), 'insertInterval');
     const mirror: Mirror = {
       name: 'drv',
       attachEpoch: mm.epoch,

@@ -19,8 +19,15 @@ export const EXIT_INTERNAL = 3;
 
 /** The `--semantics` values: every core semantics. */
 export const SEMANTICS = CORE_SEMANTICS;
-/** The `--core` values: the engines of `world.notifierCore()`. */
-export { CORE_ENGINES } from '../check/notifier-core.ts';
+/**
+ * The `--core` values: `typescript` (the TypeScript core under `--semantics`), `linux-6.1`
+ * and `linux-6.12` (the real compiled `mm/mmu_notifier.c` of 6.1.192 / 6.12.118, with the
+ * TypeScript semantics of that version for anything the scenario pins), and `real` (the
+ * real code of `--semantics`' version, as before).
+ */
+export const CLI_CORES = ['typescript', 'linux-6.1', 'linux-6.12', 'real'] as const;
+/** A `--core` value. */
+export type CliCore = (typeof CLI_CORES)[number];
 
 /** The `--strategy` values of `check` (replay has its own command). */
 export const STRATEGIES = ['dfs', 'random', 'pct'] as const;
@@ -32,8 +39,8 @@ export const COUNT_MAX = 1_000_000_000;
 export interface CliCheckOptions {
   /** `--semantics`: the core every address space of the scenario runs. */
   readonly semantics?: (typeof SEMANTICS)[number];
-  /** `--core`: the engine of `world.notifierCore()` (`typescript` when unset). */
-  readonly core?: 'typescript' | 'real';
+  /** `--core`: the engine of every address space ({@link CLI_CORES}; `typescript` when unset). */
+  readonly core?: CliCore;
   /** `--strategy` (`check` only): how to explore; `dfs` when unset. */
   readonly strategy?: (typeof STRATEGIES)[number];
   /** `--seed`, parsed by {@link parseSeed}: the checker's `seed`. */
@@ -148,7 +155,20 @@ export function checkOptionsFrom(
     if (value !== undefined) out[key] = value;
   };
   set('semantics', cli.semantics);
-  set('core', cli.core);
+  if (cli.core === 'linux-6.1' || cli.core === 'linux-6.12') {
+    // The real code of that version: its semantics too, unless the user typed another.
+    if (cli.semantics !== undefined && cli.semantics !== cli.core && cli.semantics !== 'kernel')
+      throw new InvalidArgumentError(
+        `--core ${cli.core} runs the real ${cli.core === 'linux-6.1' ? '6.1.192' : '6.12.118'} code: ` +
+          `--semantics ${cli.semantics} contradicts it (leave --semantics out)`,
+      );
+    if (cli.semantics === 'kernel' && cli.core === 'linux-6.1')
+      throw new InvalidArgumentError(
+        '--core linux-6.1 runs the real 6.1.192 code: --semantics kernel (linux-6.12) contradicts it',
+      );
+    out['semantics'] = cli.core;
+    out['core'] = 'real';
+  } else set('core', cli.core);
   set('strategy', cli.strategy);
   set('seed', cli.seed);
   set('preemptionBound', cli.preemptionBound);

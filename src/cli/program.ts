@@ -8,9 +8,9 @@ import { MmuNotifierError } from '../errors.ts';
 import { type CliIo, checkCommand, listCommand, replayCommand, workerCommand } from './commands.ts';
 import { initCommand } from './init.ts';
 import {
+  CLI_CORES,
   type CliCheckOptions,
   type CliWorkerOptions,
-  CORE_ENGINES,
   parseCount,
   parseDuration,
   parsePreemptionBound,
@@ -50,8 +50,9 @@ const semanticsOption = (): Option =>
 const coreOption = (): Option =>
   new Option(
     '--core <engine>',
-    "the engine of world.notifierCore(): typescript, or real (the compiled mm/mmu_notifier.c of --semantics' version)",
-  ).choices(CORE_ENGINES);
+    'the notifier core every address space runs: typescript (under --semantics), linux-6.1 or linux-6.12 ' +
+      "(the real compiled mm/mmu_notifier.c of 6.1.192 / 6.12.118), real (that of --semantics' version)",
+  ).choices(CLI_CORES);
 const traceOption = (): Option =>
   new Option('--trace <file>', 'write a Chrome trace (Perfetto, chrome://tracing)');
 const ftraceOption = (): Option =>

@@ -31,7 +31,7 @@ function optionsFor(request: WorkerRequest, source: ScenarioSource): Record<stri
     return { ...options, workers, source: ref };
   }
   const base = checkOptionsFrom({ ...request.cli, strategy: undefined }, source.defaults);
-  const keep = ['semantics', 'maxSteps', 'timeLimitMs', 'lockdep'];
+  const keep = ['semantics', 'core', 'maxSteps', 'timeLimitMs', 'lockdep'];
   const options: Record<string, unknown> = { strategy: 'replay', schedule: request.schedule };
   for (const key of keep) if (base[key] !== undefined) options[key] = base[key];
   return options;

@@ -26,6 +26,7 @@ import { rangeEnd, rangeStart } from './invalidate.ts';
 import { Invalidation } from './invalidation.ts';
 import * as lifecycle from './lifecycle.ts';
 import { registerAlloc } from './lockdep-maps.ts';
+import type { NotifierSubscriptions } from './notifier-subscriptions.ts';
 import {
   checkIntervalOps,
   checkNotifierOps,
@@ -51,7 +52,7 @@ export type { AddressSpaceOptions, SubscribeOptions } from './options.ts';
 export { NOTIFIER_USERS_MAX, NOTIFIERS_MAX } from './options.ts';
 
 /** The kernel's `struct mmu_notifier_subscriptions` with the mm's notifier entry points. */
-export class AddressSpace {
+export class AddressSpace implements NotifierSubscriptions {
   /** The semantics this address space runs. */
   readonly semantics: Semantics;
   /** The label given at construction. */
@@ -71,6 +72,11 @@ export class AddressSpace {
     this.#usersMax = options.notifierUsersMax ?? NOTIFIER_USERS_MAX;
     const strategy = strategyFor(this.semantics);
     this.#core = new CoreState(this, this.name, this.scheduler, strategy, options.onDiagnostic);
+  }
+
+  /** `typescript <semantics>`: the engine, for messages. */
+  get engine(): string {
+    return `typescript ${this.semantics}`;
   }
 
   /** `invalidate_seq`: even when no invalidation overlaps an interval, odd while one does. */

@@ -6,19 +6,24 @@
  */
 
 import { InvalidArgumentError } from '../errors.ts';
-import type { AddressSpace } from './address-space.ts';
+import type { NotifierSubscriptions } from './notifier-subscriptions.ts';
 import type { MmuNotifierRange } from './range.ts';
 
 /** `struct mmu_notifier_ops`. Every member is optional; each present one must be a function. */
 export interface MmuNotifierOps<D = unknown> {
   /** `release`: the mm is going away (exit) or the notifier is unregistered. May sleep. */
-  release?(sub: MmuNotifier<D>, mm: AddressSpace): void | Promise<void>;
+  release?(sub: MmuNotifier<D>, mm: NotifierSubscriptions): void | Promise<void>;
   /** `clear_flush_young`: clear the accessed bit and flush; true if it was young. */
-  clearFlushYoung?(sub: MmuNotifier<D>, mm: AddressSpace, start: number, end: number): boolean;
+  clearFlushYoung?(
+    sub: MmuNotifier<D>,
+    mm: NotifierSubscriptions,
+    start: number,
+    end: number,
+  ): boolean;
   /** `clear_young`: clear the accessed bit without a flush; true if it was young. */
-  clearYoung?(sub: MmuNotifier<D>, mm: AddressSpace, start: number, end: number): boolean;
+  clearYoung?(sub: MmuNotifier<D>, mm: NotifierSubscriptions, start: number, end: number): boolean;
   /** `test_young`: true if the page at `address` is young. */
-  testYoung?(sub: MmuNotifier<D>, mm: AddressSpace, address: number): boolean;
+  testYoung?(sub: MmuNotifier<D>, mm: NotifierSubscriptions, address: number): boolean;
   /**
    * `invalidate_range_start`: 0 (or nothing) on success, `EAGAIN` only when
    * `!range.blockable` and it would have to sleep. Synchronous when non-blockable.
@@ -38,12 +43,12 @@ export interface MmuNotifierOps<D = unknown> {
    */
   archInvalidateSecondaryTlbs?(
     sub: MmuNotifier<D>,
-    mm: AddressSpace,
+    mm: NotifierSubscriptions,
     start: number,
     end: number,
   ): void;
   /** `alloc_notifier`: the data of the shared subscription created by `get()`. */
-  allocNotifier?(mm: AddressSpace): D;
+  allocNotifier?(mm: NotifierSubscriptions): D;
   /** `free_notifier`: called after the grace period that follows the last `put()`. */
   freeNotifier?(sub: MmuNotifier<D>): void;
 }
@@ -57,7 +62,7 @@ export interface MmuNotifier<D> {
   /** The caller's data (`allocNotifier`'s result for `get()`). */
   readonly data: D;
   /** The address space it is registered on (`subscription->mm`). */
-  readonly mm: AddressSpace;
+  readonly mm: NotifierSubscriptions;
 }
 
 /** `struct mmu_interval_notifier_ops`: `invalidate`, or the two-pass pair (2026 proposal). */
@@ -97,7 +102,7 @@ export interface MmuIntervalNotifier<D> {
   /** The caller's data. */
   readonly data: D;
   /** The address space it is inserted in. */
-  readonly mm: AddressSpace;
+  readonly mm: NotifierSubscriptions;
   /** `mmu_interval_notifier_remove`: may sleep; not from a callback. Pairs with insertInterval. */
   remove(): Promise<void>;
   /** `mmu_interval_read_begin`: a scheduling point; sleeps while this interval is invalidated. */

@@ -29,7 +29,7 @@ export function checkUlong(value: unknown, what: string): asserts value is numbe
 }
 
 /** The callback bits of `ops` for `dn_register`/`dn_get`. @throws InvalidArgumentError. */
-export function maskOf(ops: RealNotifierOps, caller: string): number {
+export function maskOf(ops: RealNotifierOps | object, caller: string): number {
   if (typeof ops !== 'object' || ops === null) {
     throw new InvalidArgumentError(`${caller}: ops must be an object`);
   }

@@ -5,12 +5,17 @@
  * module and lists them in `.cache/kernel/manifest.json`. This module finds and compiles
  * them (once per process per file); {@link RealKernelCore} instantiates one per address space.
  *
+ * Each manifest entry carries the build key of the shims it was built from
+ * ({@link shimDigest}); in a source checkout, a module built from other shims is refused
+ * (stale) rather than run.
+ *
  * The cache directory is, in order: the `cacheDir` argument, `$MMU_NOTIFIER_KERNEL_CACHE`,
  * or `.cache/kernel` in the first directory above this file that holds a `package.json`.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KernelModuleMissingError } from '../errors.ts';
 
@@ -39,6 +44,35 @@ export interface KernelModule extends KernelModuleInfo {
   readonly module: WebAssembly.Module;
 }
 
+/**
+ * The fiber build's passes (`wasm-opt` before `--asyncify`): part of the build's key, so a
+ * change here, as in the shims, marks every built module stale.
+ */
+export const FIBER_PASSES: readonly string[] = ['--instrument-memory', '-O2'];
+
+/** The shims' directory next to this file (absent in the npm package's `dist/`). */
+const SHIM_DIR = join(dirname(fileURLToPath(import.meta.url)), 'shim');
+
+/**
+ * The build key of the shims in `dir` (default: `src/kernel/shim/`): a SHA-256 over every
+ * file's path and bytes, and {@link FIBER_PASSES}. `npm run kernel` records it in the
+ * manifest; a module built from other shims is stale. Undefined when `dir` does not exist.
+ */
+export function shimDigest(dir: string = SHIM_DIR): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const hash = createHash('sha256');
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(`${relative(dir, path)}\0`).update(readFileSync(path));
+    }
+  };
+  walk(dir);
+  hash.update(FIBER_PASSES.join(' '));
+  return hash.digest('hex').slice(0, 16);
+}
+
 function defaultCacheDir(): string {
   const env = process.env['MMU_NOTIFIER_KERNEL_CACHE'];
   if (env !== undefined && env !== '') return env;
@@ -56,6 +90,7 @@ interface ManifestEntry {
   readonly wasm: string;
   readonly bytes: number;
   readonly fiberWasm?: string;
+  readonly shimDigest?: string;
 }
 
 /**
@@ -75,7 +110,14 @@ export function availableKernelModules(cacheDir: string = defaultCacheDir()): Ke
     );
   }
   const out: KernelModuleInfo[] = [];
+  const digest = shimDigest();
   for (const m of manifest.modules ?? []) {
+    if (digest !== undefined && m.shimDigest !== digest) {
+      throw new KernelModuleMissingError(
+        `${file}: the ${m.version} module was built from other shims (key ${m.shimDigest ?? 'none'}, ` +
+          `src/kernel/shim/ is ${digest}); rebuild it with \`${KERNEL_BUILD_COMMAND}\``,
+      );
+    }
     const path = join(cacheDir, m.wasm);
     if (!existsSync(path)) continue;
     const fiber = m.fiberWasm === undefined ? undefined : join(cacheDir, m.fiberWasm);
@@ -124,6 +166,30 @@ export function loadFiberKernelModule(seriesOrVersion: string, cacheDir?: string
     );
   }
   return compile(info, info.fiberPath);
+}
+
+/**
+ * True when `module` is an instrumented fiber build (`wasm-opt --instrument-memory`): it
+ * reports every load and store of the C code, so the checker's reduction sees them.
+ */
+export function hasFootprints(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.name === 'store_ptr');
+}
+
+/**
+ * One line on a checker run over the real core of `series`: the exact version, and how the
+ * reduction treats the C code (its own loads and stores, or, from a build without them,
+ * every C step conflicting with every other: sound, coarse). For the CLI's output.
+ * @throws KernelModuleMissingError when the fiber build is not built.
+ */
+export function describeRealCore(series: string, reduction: boolean): string {
+  const mod = loadFiberKernelModule(series);
+  const red = !reduction
+    ? 'reduction off'
+    : hasFootprints(mod.module)
+      ? "reduction over the C code's own loads and stores (instrumented build)"
+      : 'reduction: every step that runs C code conflicts with every other (build without footprints; sound, coarse)';
+  return `core: the real mm/mmu_notifier.c of ${mod.version} (fiber build, the shims stand in for locks, SRCU, wait queues, allocation); ${red}`;
 }
 
 /**

@@ -18,6 +18,7 @@
  * `DmirrorBugs` switch on the mistakes other drivers made (each scenario names the fix).
  */
 
+import { type NowOrLater, thenNow } from '../core/notifier-subscriptions.ts';
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
@@ -98,12 +99,12 @@ export class Dmirror implements Mirror {
   }
 
   /** `dmirror_fops_open()`: an interval notifier over the whole address space. */
-  open(): MmuIntervalNotifier<Dmirror> {
-    this.#notifier = this.mm.as.insertInterval<Dmirror>(0, TASK_SIZE, dmirrorMinOps, {
+  open(): NowOrLater<MmuIntervalNotifier<Dmirror>> {
+    const r = this.mm.as.insertInterval<Dmirror>(0, TASK_SIZE, dmirrorMinOps, {
       name: this.name,
       data: this,
     });
-    return this.#notifier;
+    return thenNow(r, (n) => (this.#notifier = n));
   }
 
   /** `dmirror_fops_release()`: `mmu_interval_notifier_remove()`. Pairs with {@link Dmirror.open}. */

@@ -69,7 +69,7 @@ async function rangeSnapshot(
   end: number,
 ): Promise<number[] | number> {
   const { mm } = dmirror;
-  const notifier = mm.as.insertInterval<Dmirror>(start, end - start, dmirrorMrnOps, {
+  const notifier = await mm.as.insertInterval<Dmirror>(start, end - start, dmirrorMrnOps, {
     name: `${dmirror.name}.snapshot`,
     data: dmirror,
   });

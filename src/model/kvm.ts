@@ -20,6 +20,7 @@
  * The start always returns 0: KVM never fails, which is why it may have an end.
  */
 
+import { type NowOrLater, thenNow } from '../core/notifier-subscriptions.ts';
 import type { MmuNotifier } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
@@ -134,9 +135,9 @@ export class Kvm implements Mirror {
   }
 
   /** `kvm_init_mmu_notifier()`: registers the notifier (`mmu_notifier_register`). */
-  register(): MmuNotifier<Kvm> {
-    this.#notifier = this.mm.as.register<Kvm>(kvmMmuNotifierOps, { name: this.name, data: this });
-    return this.#notifier;
+  register(): NowOrLater<MmuNotifier<Kvm>> {
+    const r = this.mm.as.register<Kvm>(kvmMmuNotifierOps, { name: this.name, data: this });
+    return thenNow(r, (n) => (this.#notifier = n));
   }
 
   /**

@@ -23,7 +23,8 @@
  * was called, `ending` while it runs.
  */
 
-import type { AddressSpace } from '../core/address-space.ts';
+import type { NotifierSubscriptions } from '../core/notifier-subscriptions.ts';
+import { settled } from '../core/notifier-subscriptions.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../core/range.ts';
 import { InvalidArgumentError, StateError } from '../errors.ts';
 import type { Op, Scheduler } from '../sched/scheduler.ts';
@@ -55,7 +56,7 @@ export interface MmOptions {
 /** The kernel's `struct mm_struct`: the primary MMU. */
 export class Mm {
   /** The notifier subscriptions (`mm->notifier_subscriptions`). */
-  readonly as: AddressSpace;
+  readonly as: NotifierSubscriptions;
   /** The scheduler of this run. */
   readonly sched: Scheduler;
   /** The physical page allocator. */
@@ -89,7 +90,7 @@ export class Mm {
    * It starts with no VMA: add them with {@link Mm.mmap}, fault pages in with {@link Mm.populate}.
    * @throws InvalidArgumentError when `options.scheduler` is not the address space's.
    */
-  constructor(as: AddressSpace, options: MmOptions = {}) {
+  constructor(as: NotifierSubscriptions, options: MmOptions = {}) {
     this.as = as;
     const sched = options.scheduler ?? as.scheduler;
     if (sched !== as.scheduler) {
@@ -203,7 +204,9 @@ export class Mm {
     this.sched.access(this.#ptOp);
     const young = pte?.young === true;
     if (pte !== undefined) pte.young = false;
-    return this.#isReleased() ? young : this.as.clearFlushYoung(page, page + PAGE_SIZE) || young;
+    if (this.#isReleased()) return young;
+    // Under ptl the real core runs the walk whole (a call in atomic context): a value here.
+    return settled(this.as.clearFlushYoung(page, page + PAGE_SIZE), 'clearFlushYoung') || young;
   }
 
   /** The unrecorded PTE at `addr`, for monitors only. */
@@ -244,12 +247,12 @@ export class Mm {
    * `mmu_notifier_invalidate_range_start_nonblock()`: the record, or `EAGAIN` (then the caller
    * must not call end). Pairs with invalidateEnd on success only.
    */
-  invalidateStartNonblock(
+  async invalidateStartNonblock(
     range: MmuNotifierRange,
     by: string,
-  ): InflightInvalidation | typeof EAGAIN {
+  ): Promise<InflightInvalidation | typeof EAGAIN> {
     const rec = this.#track(range, by);
-    const ret = this.#isReleased() ? 0 : this.as.invalidateRangeStartNonblock(range);
+    const ret = this.#isReleased() ? 0 : await this.as.invalidateRangeStartNonblock(range);
     if (ret !== 0) {
       this.#untrack(rec);
       return EAGAIN;

@@ -15,6 +15,7 @@
  * holds no page reference (as today's hmm-based ODP), so a stale one shows as a freed pfn.
  */
 
+import { type NowOrLater, thenNow } from '../core/notifier-subscriptions.ts';
 import type { MmuNotifier, MmuNotifierOps } from '../core/ops.ts';
 import { EAGAIN, type MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
@@ -65,9 +66,9 @@ export class Odp2019 implements Mirror {
   }
 
   /** `mmu_notifier_register()` from `ib_umem_odp_get()`. */
-  register(): MmuNotifier<Odp2019> {
-    this.#notifier = this.mm.as.register<Odp2019>(odp2019Ops, { name: this.name, data: this });
-    return this.#notifier;
+  register(): NowOrLater<MmuNotifier<Odp2019>> {
+    const r = this.mm.as.register<Odp2019>(odp2019Ops, { name: this.name, data: this });
+    return thenNow(r, (n) => (this.#notifier = n));
   }
 
   /** Zaps the device mappings of `[start, end)` (`invalidate_range` callback). */

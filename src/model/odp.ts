@@ -21,6 +21,7 @@
  * bug before it.
  */
 
+import { type NowOrLater, thenNow } from '../core/notifier-subscriptions.ts';
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
@@ -72,9 +73,9 @@ export class OdpUmem implements Mirror {
   }
 
   /** `ib_init_umem_odp()`: `mmu_interval_notifier_insert()`. Pairs with {@link OdpUmem.release}. */
-  insert(): MmuIntervalNotifier<OdpUmem> {
+  insert(): NowOrLater<MmuIntervalNotifier<OdpUmem>> {
     this.#attachEpoch = this.mm.epoch;
-    this.#notifier = this.mm.as.insertInterval<OdpUmem>(
+    const r = this.mm.as.insertInterval<OdpUmem>(
       this.start,
       this.end - this.start,
       odpIntervalOps,
@@ -83,7 +84,7 @@ export class OdpUmem implements Mirror {
         data: this,
       },
     );
-    return this.#notifier;
+    return thenNow(r, (n) => (this.#notifier = n));
   }
 
   /** The mm's invalidation epoch when the interval was inserted. */

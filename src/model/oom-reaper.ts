@@ -49,7 +49,7 @@ export async function oomReapTaskMmPass(mm: Mm, options: OomReaperOptions = {}):
   for (const vma of [...mm.vmas.all]) {
     if (!(vmaIsAnonymous(vma) || !vma.shared)) continue;
     const range = notifierRange(vma.start, vma.end, 'unmap', false);
-    const rec = mm.invalidateStartNonblock(range, 'oom_reaper');
+    const rec = await mm.invalidateStartNonblock(range, 'oom_reaper');
     if (rec === EAGAIN) {
       ret = false;
       if (options.endAfterFailedStart === true) {

@@ -224,8 +224,8 @@ const scenarios: Scenario[] = [
       mm.populate(BASE, 7);
       watch(new Dmirror(mm, new DmirrorDevice())).open();
       const odp = watch(new OdpUmem(mm, BASE, PAGE_SIZE));
-      world.spawn('reg-mr', () => {
-        odp.insert();
+      world.spawn('reg-mr', async () => {
+        await odp.insert();
         return odpPageFault(odp, BASE, false);
       });
       world.spawn('munmap', () => munmap(mm, BASE, PAGE_SIZE));

@@ -27,6 +27,7 @@
 
 import type { World } from '../check/world.ts';
 import { mightAlloc } from '../core/lockdep-maps.ts';
+import { settled } from '../core/notifier-subscriptions.ts';
 import type { MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { Mutex } from '../sync/mutex.ts';
 import type { Shared } from '../sync/shared.ts';
@@ -64,7 +65,10 @@ type FaultBug = 'alloc-under-lock' | 'read-begin-under-lock' | 'leak-on-collisio
 function driverRace(world: World, bug: FaultBug): void {
   const mm = world.addressSpace({ name: 'mm' });
   const drv: Driver = { lock: world.mutex('drv.lock'), pte: world.shared(0, 'drv.pte') };
-  const sub = mm.insertInterval(BASE, PAGE, driverOps, { name: 'drv', data: drv });
+  const sub = settled(
+    mm.insertInterval(BASE, PAGE, driverOps, { name: 'drv', data: drv }),
+    'insertInterval',
+  );
   world.spawn('fault', async () => {
     for (let tries = 0; tries < FAULT_TRIES_MAX; tries++) {
       let seq = 0;
@@ -84,7 +88,8 @@ function driverRace(world: World, bug: FaultBug): void {
   });
   world.spawn('munmap', async () => {
     const range = { start: BASE, end: BASE + PAGE, event: 'unmap', blockable: true } as const;
-    await using _inv = await mm.invalidate(range);
+    await mm.invalidateRangeStart(range);
+    await mm.invalidateRangeEnd(range);
   });
 }
 

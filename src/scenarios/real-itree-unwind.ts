@@ -75,9 +75,9 @@ export const realItreeUnwind: readonly ScenarioEntry[] = historyPair({
       }
     });
   },
-  // For the report's header; the versions are fixed above, whatever the option says.
-  buggyDefaults: { semantics: 'linux-6.1' },
-  fixedDefaults: { semantics: 'linux-6.12' },
+  // For the report's header: world.realCore fixes the engine and versions above, whatever the options say.
+  buggyDefaults: { semantics: 'linux-6.1', core: 'real' },
+  fixedDefaults: { semantics: 'linux-6.12', core: 'real' },
 });
 
 /** The scenarios that run on the real kernel code (they need `npm run kernel`'s fiber build). */

@@ -22,7 +22,7 @@
 
 import { check } from '../check/check.ts';
 import { defineScenario, type World } from '../check/world.ts';
-import type { AddressSpace } from '../core/address-space.ts';
+import { type NotifierSubscriptions, settled } from '../core/notifier-subscriptions.ts';
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
@@ -71,7 +71,7 @@ interface Gpu {
 /** One run's devices, CPU PTE and device clock. */
 interface Rig {
   readonly world: World;
-  readonly as: AddressSpace;
+  readonly as: NotifierSubscriptions;
   readonly cpuPte: Shared<number>;
   readonly gpus: readonly Gpu[];
   /** The device clock: model steps of issuing and polling flushes. */
@@ -167,7 +167,10 @@ function rig(world: World, mode: FlushMode): Rig {
       completed: 0,
       sub: null,
     };
-    gpu.sub = as.insertInterval(PAGE, PAGE_SIZE, ops, { name, data: gpu });
+    gpu.sub = settled(
+      as.insertInterval(PAGE, PAGE_SIZE, ops, { name, data: gpu }),
+      'insertInterval',
+    );
     (r.gpus as Gpu[]).push(gpu);
   }
   world.invariant('no GPU translates to a page older than the CPU PTE', () =>
@@ -219,7 +222,7 @@ async function blockableInvalidate(rig: Rig): Promise<void> {
 /** The OOM reaper: non-blockable; on EAGAIN it skips the range and calls no end. */
 async function nonblockInvalidate(rig: Rig): Promise<void> {
   const range: MmuNotifierRange = { ...RANGE, event: 'unmap', blockable: false };
-  if (rig.as.invalidateRangeStartNonblock(range) !== 0) return;
+  if ((await rig.as.invalidateRangeStartNonblock(range)) !== 0) return;
   await rig.cpuPte.store(rig.cpuPte.value + 1);
   await rig.as.invalidateRangeEnd(range);
 }

@@ -15,6 +15,7 @@ import { runIntervalTreeBench } from '../../bench/interval-tree.bench.ts';
 import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
 import { kernelDriver } from '../../bench/kernel-c/build.ts';
 import { runRealCoreBench } from '../../bench/real-core.bench.ts';
+import { runRealLibraryBench } from '../../bench/real-library.bench.ts';
 import { table } from '../../bench/report.ts';
 import { runScalingBench } from '../../bench/scaling.bench.ts';
 import { verdicts } from '../../bench/verdicts.ts';
@@ -113,6 +114,29 @@ describe('bench smoke', () => {
     // The verdict judges scale-munmap-2-1-1 only: a smaller scenario's speed-up is not it.
     assert.ok(verdicts(rows).some((v) => v.target.includes('1.7x') && v.met === 'n/a'));
   });
+
+  it(
+    'the real-library rows: a scenario on each real core against the same version in TypeScript',
+    fibers ? {} : { skip: 'no fiber build: apt-get install binaryen; npm run kernel' },
+    async () => {
+      const rows = await runRealLibraryBench(5, ['everyday-page-aging', 'two-pass-multi-gpu']);
+      assertWellFormed(rows);
+      assert.ok(
+        rows.length >= 1 && rows.every((r) => r.workload.startsWith('everyday-page-aging')),
+      );
+      const real = rows.filter((r) => r.subject.startsWith('real '));
+      assert.equal(real.length * 2, rows.length);
+      for (const r of rows) {
+        assert.equal(r.unit, 'schedules/s');
+        assert.ok(r.value > 0);
+        assert.match(r.note ?? '', /steps\/s/);
+      }
+      for (const r of real) {
+        assert.match(r.subject, /^real 6\.\d+\.\d+$/);
+        assert.match(r.baseline ?? '', /^typescript linux-6\.\d+$/);
+      }
+    },
+  );
 
   it('summarize gives the median and the inter-quartile spread', () => {
     assert.deepEqual(summarize([4, 1, 3, 2, 5]), { median: 3, spreadPct: (100 * 2) / 3 });

@@ -147,7 +147,7 @@ describe('every finding kind fires', () => {
     const scenario = defineScenario({
       name: 'stray-end',
       setup(world) {
-        const mm = world.addressSpace({ name: 'mm' });
+        const mm = world.addressSpace({ core: 'typescript', name: 'mm' });
         assert.equal(mm.semantics, 'legacy-2019');
         assert.equal(mm.scheduler, world.scheduler);
         mm.register({ invalidateRangeEnd() {} }, { name: 'N' });

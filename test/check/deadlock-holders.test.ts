@@ -16,7 +16,7 @@ describe('deadlock reports name the holders', () => {
     const scenario = defineScenario({
       name: 'self-deadlock',
       setup(world) {
-        const mm = world.addressSpace();
+        const mm = world.addressSpace({ core: 'typescript' });
         const drv = world.mutex('drv.lock');
         mm.insertInterval(0x1000, 0x1000, {
           async invalidate(sub, _range, curSeq) {

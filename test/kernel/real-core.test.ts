@@ -26,6 +26,7 @@ import {
   RealKernelCore,
   StateError,
 } from '../../src/index.ts';
+import { shimDigest } from '../../src/kernel/module.ts';
 import { skipWithout } from './versions.ts';
 
 const range = (start: number, end: number, blockable: boolean): MmuNotifierRange => ({
@@ -68,6 +69,31 @@ it('an unreadable manifest is a KernelModuleMissingError naming npm run kernel',
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 1, modules: [] }));
     assert.deepEqual(availableKernelModules(dir), []);
     assert.throws(() => new RealKernelCore('6.1', { cacheDir: dir }), KernelModuleMissingError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a module built from other shims is refused as stale, naming npm run kernel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmu-kernel-cache-'));
+  try {
+    writeFileSync(join(dir, 'm.wasm'), '');
+    const entry = { series: '6.1', version: '6.1.192', wasm: 'm.wasm', bytes: 0 };
+    const write = (shim: string | undefined): void =>
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({ format: 1, modules: [{ ...entry, shimDigest: shim }] }),
+      );
+    write('0000000000000000');
+    assert.throws(
+      () => availableKernelModules(dir),
+      (e: unknown) =>
+        e instanceof KernelModuleMissingError && /other shims.*npm run kernel/.test(e.message),
+    );
+    write(undefined); // a manifest from before the key: stale too
+    assert.throws(() => availableKernelModules(dir), KernelModuleMissingError);
+    write(shimDigest());
+    assert.equal(availableKernelModules(dir).length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

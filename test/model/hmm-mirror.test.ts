@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AddressSpace } from '../../src/core/address-space.ts';
 import { EAGAIN } from '../../src/core/range.ts';
 import { EPERM } from '../../src/model/errno.ts';
 import { DmirrorDevice } from '../../src/model/hmm-migrate.ts';
@@ -54,11 +55,14 @@ describe('Dmirror', () => {
     assert.equal(dmirror.entry(BASE), undefined);
   });
 
-  it('fails a non-blockable invalidation while its mutex is held (trylock)', () => {
+  it('fails a non-blockable invalidation while its mutex is held (trylock)', async () => {
     const { mm, dmirror } = mirror();
     assert.ok(dmirror.mutex.tryLock());
     assert.equal(
-      mm.invalidateStartNonblock(notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false), 'reaper'),
+      await mm.invalidateStartNonblock(
+        notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false),
+        'reaper',
+      ),
       EAGAIN,
     );
     dmirror.mutex.unlock();
@@ -70,6 +74,6 @@ describe('Dmirror', () => {
     await dmirror.read(BASE, 1);
     await dmirror.close();
     assert.deepEqual([...dmirror.mappings()], []);
-    assert.equal(mm.as.intervalCount, 0);
+    assert.equal((mm.as as AddressSpace).intervalCount, 0);
   });
 });

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AddressSpace } from '../../src/core/address-space.ts';
 import { DmirrorDevice } from '../../src/model/hmm-migrate.ts';
 import { Dmirror } from '../../src/model/hmm-mirror.ts';
 import { dmirrorSnapshot, HMM_DMIRROR_PROT } from '../../src/model/hmm-snapshot.ts';
@@ -23,6 +24,6 @@ describe('dmirrorSnapshot', () => {
       perms: [HMM_DMIRROR_PROT.WRITE, HMM_DMIRROR_PROT.NONE, HMM_DMIRROR_PROT.ERROR],
     });
     assert.equal(mm.peekPte(BASE + PAGE_SIZE), undefined);
-    assert.equal(mm.as.intervalCount, 1);
+    assert.equal((mm.as as AddressSpace).intervalCount, 1);
   });
 });

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { settled } from '../../src/core/notifier-subscriptions.ts';
 import { EBUSY, EFAULT, EPERM } from '../../src/model/errno.ts';
 import { hmmRangeFault } from '../../src/model/hmm.ts';
 import { madviseDontneed } from '../../src/model/mm-ops.ts';
@@ -15,12 +16,15 @@ import { BASE, process } from './helpers.ts';
 function setup() {
   const { mm } = process(2);
   mm.mmap(BASE + 4 * PAGE_SIZE, PAGE_SIZE, { prot: { read: true, write: false } });
-  const notifier = mm.as.insertInterval(0, 1 << 30, {
-    invalidate: (sub, _range, cur) => {
-      sub.setSeq(cur);
-      return true;
-    },
-  });
+  const notifier = settled(
+    mm.as.insertInterval(0, 1 << 30, {
+      invalidate: (sub, _range, cur) => {
+        sub.setSeq(cur);
+        return true;
+      },
+    }),
+    'insertInterval',
+  );
   return { mm, notifier };
 }
 

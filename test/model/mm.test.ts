@@ -22,10 +22,10 @@ describe('Mm', () => {
     assert.equal(mm.inflight.length, 0);
     await assert.rejects(mm.invalidateEnd(rec), StateError);
   });
-  it('drops a failed non-blockable start from the records', () => {
+  it('drops a failed non-blockable start from the records', async () => {
     const { mm } = process();
     mm.as.insertInterval(BASE, PAGE_SIZE, { invalidate: () => false });
-    const ret = mm.invalidateStartNonblock(
+    const ret = await mm.invalidateStartNonblock(
       notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false),
       'reaper',
     );

@@ -19,10 +19,10 @@ describe('ODP (2019, list notifier)', () => {
     odp.register();
     const nonblock = notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false);
     assert.ok(odp.umemMutex.tryLock());
-    assert.equal(mm.invalidateStartNonblock(nonblock, 'reaper'), EAGAIN);
+    assert.equal(await mm.invalidateStartNonblock(nonblock, 'reaper'), EAGAIN);
     assert.equal(diags[0]?.kind, 'failing-start-with-end');
     odp.umemMutex.unlock();
-    const rec = mm.invalidateStartNonblock(nonblock, 'reaper');
+    const rec = await mm.invalidateStartNonblock(nonblock, 'reaper');
     assert.notEqual(rec, EAGAIN);
     assert.equal(odp.notifiersCount.peek(), 1);
     if (rec !== EAGAIN) await mm.invalidateEnd(rec);

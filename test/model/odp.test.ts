@@ -21,10 +21,13 @@ function umem() {
 }
 
 describe('ODP (today, interval notifier)', () => {
-  it('refuses every non-blockable invalidation', () => {
+  it('refuses every non-blockable invalidation', async () => {
     const { mm } = umem();
     assert.equal(
-      mm.invalidateStartNonblock(notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false), 'reaper'),
+      await mm.invalidateStartNonblock(
+        notifierRange(BASE, BASE + PAGE_SIZE, 'unmap', false),
+        'reaper',
+      ),
       EAGAIN,
     );
   });

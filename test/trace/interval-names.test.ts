@@ -48,7 +48,7 @@ describe('interval operations in traces', () => {
     const scenario = defineScenario({
       name: 'collide',
       setup(world) {
-        const mm = world.addressSpace();
+        const mm = world.addressSpace({ core: 'typescript' });
         const lock = world.mutex('drv.lock');
         const sub = mm.insertInterval(0x1000, 0x1000, {
           invalidate(s, _range, curSeq) {

@@ -19,15 +19,17 @@
  * In non-blockable context (`non_block_start`, a spin lock held) a callback is called at
  * once and a Promise from it is a {@link SleepInAtomicError}.
  *
- * Not here (yet): `mmu_notifier_get`/`put` and the young/secondary-TLB callbacks (the
- * synchronous {@link RealKernelCore} has them).
+ * Each call has an `…Now` form returning its value at once when no point parked (a
+ * checker run's setup, or a call made with a spin lock of the model held, which runs whole:
+ * the kernel runs it with preemption off) and a Promise otherwise; {@link RealAddressSpace}
+ * builds the kernel model's address space on them.
  */
 
 import { checkRange, MMU_NOTIFY_EVENTS, type MmuNotifierRange } from '../../core/range.ts';
 import { InvalidArgumentError, StateError } from '../../errors.ts';
 import { defaultScheduler, type Scheduler } from '../../sched/scheduler.ts';
-import { checkUlong, errnoError } from '../checks.ts';
-import { CALLBACK_BITS } from '../exports.ts';
+import { checkUlong, errnoError, maskOf } from '../checks.ts';
+import { DRIVER_IDS_MAX } from '../exports.ts';
 import { type KernelModule, loadFiberKernelModule } from '../module.ts';
 import type { KernelDiagnostic } from '../types.ts';
 import type { FiberStacks, FiberStats } from './fibers.ts';
@@ -70,6 +72,9 @@ export class FiberKernelCore {
   readonly #intervals = new Map<number, FiberInterval>();
   readonly #ranges = new Map<number, MmuNotifierRange>();
   readonly #open = new Map<MmuNotifierRange, number>();
+  /** `mmu_notifier_get`'s ops tables by key, and the call in progress (name and ops). */
+  readonly #sharedKeys = new Map<FiberNotifierOps, number>();
+  readonly #getting = new Map<number, { readonly ops: FiberNotifierOps; readonly name?: string }>();
   #ids = 0;
 
   /**
@@ -102,6 +107,12 @@ export class FiberKernelCore {
         },
         range: (ptr) => this.#ranges.get(ptr),
         diagnostic: (d) => diag?.(d),
+        allocShared: (key) => this.#allocShared(key),
+        freeShared: (id) => {
+          const n = this.#notifiers.get(id);
+          this.#notifiers.delete(id);
+          if (n !== undefined) n.ops.freeNotifier?.(n);
+        },
       },
       options.unscheduled,
     );
@@ -112,25 +123,95 @@ export class FiberKernelCore {
     ops: FiberNotifierOps,
     options: { readonly name?: string } = {},
   ): Promise<FiberNotifier> {
-    let mask = 0;
-    if (ops.release) mask |= CALLBACK_BITS.release;
-    if (ops.invalidateRangeStart) mask |= CALLBACK_BITS.invalidateRangeStart;
-    if (ops.invalidateRangeEnd) mask |= CALLBACK_BITS.invalidateRangeEnd;
+    return this.registerNow(ops, options);
+  }
+
+  /** {@link FiberKernelCore.register}, its value at once when nothing parked. */
+  registerNow(
+    ops: FiberNotifierOps,
+    options: { readonly name?: string } = {},
+  ): FiberNotifier | Promise<FiberNotifier> {
+    const mask = maskOf(ops, 'register');
     const id = ++this.#ids;
     const sub = new FiberNotifier(id, options.name ?? `notifier#${id}`, ops);
     this.#notifiers.set(id, sub);
-    const ret = await this.#k.callAsync('register', () => this.#k.x.dn_register(id, mask));
-    if (ret !== 0) {
-      this.#notifiers.delete(id);
-      throw errnoError('register', ret);
+    return then(
+      this.#k.call('register', () => this.#k.x.dn_register(id, mask)),
+      (ret) => {
+        if (ret === 0) return sub;
+        this.#notifiers.delete(id);
+        throw errnoError('register', ret);
+      },
+    );
+  }
+
+  /**
+   * `mmu_notifier_get` (`_locked`, under the shim's mmap write lock): the one subscription of
+   * `ops` on this mm, made by the core (`ops.allocNotifier` is told), or the existing one
+   * with one more user. Pairs with {@link FiberKernelCore.put}. @throws for -errno (6.12.118
+   * refuses the secondary-TLB callback with start/end: -EINVAL, after alloc and free).
+   */
+  getNow(
+    ops: FiberNotifierOps,
+    options: { readonly name?: string } = {},
+  ): FiberNotifier | Promise<FiberNotifier> {
+    const mask = maskOf(ops, 'get');
+    let key = this.#sharedKeys.get(ops);
+    if (key === undefined) {
+      key = this.#sharedKeys.size + 1;
+      if (key >= DRIVER_IDS_MAX) throw new StateError('get: too many ops tables');
+      this.#sharedKeys.set(ops, key);
     }
-    return sub;
+    const k = key;
+    // Keyed: another task's get of other ops may run while this one is parked in the C code.
+    this.#getting.set(k, options.name === undefined ? { ops } : { ops, name: options.name });
+    const done = (ret: number): FiberNotifier => {
+      this.#getting.delete(k);
+      if (ret < 0) throw errnoError('get', ret);
+      const n = this.#notifiers.get(ret);
+      if (n === undefined) throw new StateError(`get: the kernel returned unknown notifier ${ret}`);
+      return n;
+    };
+    try {
+      return then(
+        this.#k.call('get', () => this.#k.x.dn_get(k, mask)),
+        done,
+      );
+    } catch (error) {
+      this.#getting.delete(k);
+      throw error;
+    }
+  }
+
+  #allocShared(key: number): number {
+    const g = this.#getting.get(key);
+    if (g === undefined) return -22;
+    const id = ++this.#ids;
+    const sub = new FiberNotifier(id, g.name ?? `notifier#${id}`, g.ops);
+    this.#notifiers.set(id, sub);
+    g.ops.allocNotifier?.(sub);
+    return id;
+  }
+
+  /** `mmu_notifier_put`: the last put unlinks; `freeNotifier` runs after a grace period. */
+  putNow(sub: FiberNotifier): void | Promise<void> {
+    this.#ownNotifier(sub, 'put');
+    return then(
+      this.#k.call('put', () => this.#k.x.dn_put(sub.id)),
+      (ret) => {
+        if (ret !== 0) throw errnoError('put', ret);
+      },
+    );
+  }
+
+  #ownNotifier(sub: FiberNotifier, caller: string): void {
+    if (this.#notifiers.get(sub?.id) !== sub)
+      throw new InvalidArgumentError(`${caller}: not a notifier of '${this.name}'`);
   }
 
   /** `mmu_notifier_unregister`. */
   async unregister(sub: FiberNotifier): Promise<void> {
-    if (this.#notifiers.get(sub?.id) !== sub)
-      throw new InvalidArgumentError(`unregister: not a notifier of '${this.name}'`);
+    this.#ownNotifier(sub, 'unregister');
     await this.#k.callAsync('unregister', () => this.#k.x.dn_unregister(sub.id));
     this.#notifiers.delete(sub.id);
   }
@@ -142,28 +223,30 @@ export class FiberKernelCore {
     ops: FiberIntervalOps,
     options: { readonly name?: string } = {},
   ): Promise<FiberInterval> {
+    return this.insertIntervalNow(start, length, ops, options);
+  }
+
+  /** {@link FiberKernelCore.insertInterval}, its value at once when nothing parked. */
+  insertIntervalNow(
+    start: number,
+    length: number,
+    ops: FiberIntervalOps,
+    options: { readonly name?: string } = {},
+  ): FiberInterval | Promise<FiberInterval> {
     checkUlong(start, 'insertInterval: start');
     checkUlong(length, 'insertInterval: length');
     if (typeof ops?.invalidate !== 'function')
       throw new InvalidArgumentError('insertInterval: ops.invalidate must be a function');
     const id = ++this.#ids;
-    const iv = new FiberInterval(
-      id,
-      options.name ?? `interval#${id}`,
-      start,
-      start + length - 1,
-      ops,
-      this,
-    );
+    const name = options.name ?? `interval#${id}`;
+    const iv = new FiberInterval(id, name, start, start + length - 1, ops, this);
     this.#intervals.set(id, iv);
-    const ret = await this.#k.callAsync('insertInterval', () =>
-      this.#k.x.dn_insert(id, start, length),
-    );
-    if (ret !== 0) {
+    const ret = this.#k.call('insertInterval', () => this.#k.x.dn_insert(id, start, length));
+    return then(ret, (r) => {
+      if (r === 0) return iv;
       this.#intervals.delete(id);
-      throw errnoError('insertInterval', ret);
-    }
-    return iv;
+      throw errnoError('insertInterval', r);
+    });
   }
 
   #own(iv: FiberInterval, caller: string): void {
@@ -225,39 +308,112 @@ export class FiberKernelCore {
 
   /** `mmu_notifier_invalidate_range_start` (blockable). Pairs with the end. */
   async invalidateRangeStart(range: MmuNotifierRange): Promise<void> {
+    await this.invalidateRangeStartNow(range);
+  }
+
+  /** {@link FiberKernelCore.invalidateRangeStart}, at once when nothing parked. */
+  invalidateRangeStartNow(range: MmuNotifierRange): void | Promise<void> {
     if (range?.blockable !== true)
       throw new InvalidArgumentError('invalidateRangeStart: range.blockable must be true');
     const ptr = this.#rangePtr(range, 'invalidateRangeStart');
-    await this.#k.callAsync('invalidateRangeStart', () => zero(this.#k.x.dn_start(ptr)));
+    return voidOf(this.#k.call('invalidateRangeStart', () => zero(this.#k.x.dn_start(ptr))));
   }
 
   /** `mmu_notifier_invalidate_range_start_nonblock`: 0, or the failure (no end then). */
   async invalidateRangeStartNonblock(range: MmuNotifierRange): Promise<number> {
+    return this.invalidateRangeStartNonblockNow(range);
+  }
+
+  /** {@link FiberKernelCore.invalidateRangeStartNonblock}, at once when nothing parked. */
+  invalidateRangeStartNonblockNow(range: MmuNotifierRange): number | Promise<number> {
     if (range?.blockable !== false)
       throw new InvalidArgumentError('invalidateRangeStartNonblock: range.blockable must be false');
     const ptr = this.#rangePtr(range, 'invalidateRangeStartNonblock');
-    const ret = await this.#k.callAsync('invalidateRangeStartNonblock', () =>
-      this.#k.x.dn_start_nonblock(ptr),
+    const x = this.#k.x;
+    return then(
+      this.#k.call('invalidateRangeStartNonblock', () => x.dn_start_nonblock(ptr)),
+      (ret) => {
+        if (ret !== 0) this.#dropRange(range);
+        return ret;
+      },
     );
-    if (ret !== 0) this.#dropRange(range);
-    return ret;
   }
 
-  /** `mmu_notifier_invalidate_range_end` of a range this core started. */
+  /** `mmu_notifier_invalidate_range_end` (of a range started here, or not: see the `Now` form). */
   async invalidateRangeEnd(range: MmuNotifierRange): Promise<void> {
-    const ptr = this.#open.get(range);
-    if (ptr === undefined)
-      throw new StateError('invalidateRangeEnd: this range was not started on this core');
+    await this.invalidateRangeEndNow(range);
+  }
+
+  /**
+   * {@link FiberKernelCore.invalidateRangeEnd}, at once when nothing parked. An end of a
+   * range this core never started (or whose non-blockable start failed) is passed to the C
+   * code as the kernel gets it, an end with no start: the subscribers' ends run.
+   */
+  invalidateRangeEndNow(range: MmuNotifierRange): void | Promise<void> {
+    const ptr = this.#open.get(range) ?? this.#rangePtr(range, 'invalidateRangeEnd');
+    let ret: number | Promise<number>;
     try {
-      await this.#k.callAsync('invalidateRangeEnd', () => zero(this.#k.x.dn_end(ptr)));
-    } finally {
+      ret = this.#k.call('invalidateRangeEnd', () => zero(this.#k.x.dn_end(ptr)));
+    } catch (error) {
       this.#dropRange(range);
+      throw error;
     }
+    if (typeof ret === 'number') return this.#dropRange(range);
+    return ret.then(
+      () => this.#dropRange(range),
+      (error: unknown) => {
+        this.#dropRange(range);
+        throw error;
+      },
+    );
   }
 
   /** `exit_mmap`: `mm_users` drops to 0, then `mmu_notifier_release`. */
   async release(): Promise<void> {
     await this.#k.callAsync('release', () => zero(this.#k.x.dn_release()));
+  }
+
+  /** `mmu_notifier_clear_flush_young` over `[start, end)`: the OR of the answers. */
+  clearFlushYoungNow(start: number, end: number): boolean | Promise<boolean> {
+    checkUlong(start, 'clearFlushYoung: start');
+    checkUlong(end, 'clearFlushYoung: end');
+    const x = this.#k.x;
+    return then(
+      this.#k.call('clearFlushYoung', () => x.dn_clear_flush_young(start, end)),
+      truthy,
+    );
+  }
+
+  /** `mmu_notifier_clear_young` over `[start, end)`. */
+  clearYoungNow(start: number, end: number): boolean | Promise<boolean> {
+    checkUlong(start, 'clearYoung: start');
+    checkUlong(end, 'clearYoung: end');
+    return then(
+      this.#k.call('clearYoung', () => this.#k.x.dn_clear_young(start, end)),
+      truthy,
+    );
+  }
+
+  /** `mmu_notifier_test_young` of `address`. */
+  testYoungNow(address: number): boolean | Promise<boolean> {
+    checkUlong(address, 'testYoung: address');
+    return then(
+      this.#k.call('testYoung', () => this.#k.x.dn_test_young(address)),
+      truthy,
+    );
+  }
+
+  /**
+   * `mmu_notifier_arch_invalidate_secondary_tlbs` (6.12.118); on 6.1.192 the same hook is
+   * `mmu_notifier_invalidate_range` (the subscribers' `invalidate_range`).
+   */
+  archInvalidateSecondaryTlbsNow(start: number, end: number): void | Promise<void> {
+    checkUlong(start, 'archInvalidateSecondaryTlbs: start');
+    checkUlong(end, 'archInvalidateSecondaryTlbs: end');
+    const x = this.#k.x;
+    return voidOf(
+      this.#k.call('archInvalidateSecondaryTlbs', () => zero(x.dn_secondary_tlbs(start, end))),
+    );
   }
 
   /** `mmu_notifier_synchronize`: an SRCU grace period. */
@@ -329,4 +485,17 @@ export class FiberKernelCore {
 /** 0, for a void export called where a number is expected. */
 function zero(_void: void): number {
   return 0;
+}
+
+/** `f` of a call's value: at once for a number, after it settles for a Promise. */
+function then<T>(ret: number | Promise<number>, f: (v: number) => T): T | Promise<T> {
+  return typeof ret === 'number' ? f(ret) : ret.then(f);
+}
+
+function voidOf(ret: number | Promise<number>): void | Promise<void> {
+  if (typeof ret !== 'number') return ret.then(() => {});
+}
+
+function truthy(v: number): boolean {
+  return v !== 0;
 }

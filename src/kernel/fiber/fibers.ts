@@ -103,6 +103,8 @@ export interface FiberStats {
 export class FiberStacks {
   readonly #x: AsyncifyExports;
   readonly #free: Slot[] = [];
+  /** Every slot's `[data, stackTop)`, flat (a slot is private to the fiber that holds it). */
+  readonly #bounds: number[] = [];
   #slots = 0;
   #alive = 0;
   #started = 0;
@@ -117,6 +119,16 @@ export class FiberStacks {
   /** The running fiber (the innermost, for a nested run), or null outside the module. */
   get current(): Fiber | null {
     return this.#current;
+  }
+
+  /**
+   * True when `addr` lies in a fiber slot (some fiber's C stack or Asyncify buffer): memory
+   * private to the fiber holding the slot.
+   */
+  inSlot(addr: number): boolean {
+    const b = this.#bounds;
+    for (let i = 0; i < b.length; i += 2) if (addr >= b[i]! && addr < b[i + 1]!) return true;
+    return false;
   }
 
   /**
@@ -244,7 +256,9 @@ export class FiberStacks {
     if (base === 0) throw new OverflowError('the kernel module is out of memory for a fiber');
     const data = (base + 15) & ~15;
     this.#slots++;
-    return { data, stackTop: data + FIBER_DATA_BYTES + FIBER_STACK_BYTES };
+    const stackTop = data + FIBER_DATA_BYTES + FIBER_STACK_BYTES;
+    this.#bounds.push(data, stackTop);
+    return { data, stackTop };
   }
 
   #end(fiber: Fiber): void {

@@ -17,6 +17,24 @@ export interface FiberNotifierOps {
   ): number | void | Promise<number | void>;
   /** `invalidate_range_end`. */
   invalidateRangeEnd?(sub: FiberNotifier, range: MmuNotifierRange): void | Promise<void>;
+  /** `clear_flush_young` (called under the caller's page-table lock: no Promise). */
+  clearFlushYoung?(sub: FiberNotifier, start: number, end: number): boolean;
+  /** `clear_young` (no Promise: the kernel calls it in an SRCU read section). */
+  clearYoung?(sub: FiberNotifier, start: number, end: number): boolean;
+  /** `test_young` (no Promise). */
+  testYoung?(sub: FiberNotifier, address: number): boolean;
+  /**
+   * The secondary-TLB flush: `arch_invalidate_secondary_tlbs` (6.6+; 6.12.118), called as
+   * `invalidate_range` on 6.1.192 (no Promise: the kernel calls it under the page-table lock).
+   */
+  archInvalidateSecondaryTlbs?(sub: FiberNotifier, start: number, end: number): void;
+  /**
+   * `alloc_notifier` of `mmu_notifier_get` ({@link FiberKernelCore.get}): the core made a
+   * new shared subscription `sub` (called once, before it is linked).
+   */
+  allocNotifier?(sub: FiberNotifier): void;
+  /** `free_notifier`: the last `put`'s grace period ended; `sub` is gone. */
+  freeNotifier?(sub: FiberNotifier): void;
 }
 
 /** `struct mmu_interval_notifier_ops` for the fiber core. */

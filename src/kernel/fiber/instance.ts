@@ -23,7 +23,7 @@ import {
 import type { Scheduler } from '../../sched/scheduler.ts';
 import type { DriverExports } from '../exports.ts';
 import { foreignRange } from '../host-imports.ts';
-import type { KernelModule } from '../module.ts';
+import { hasFootprints, type KernelModule } from '../module.ts';
 import type { KernelDiagnostic } from '../types.ts';
 import { type AsyncifyExports, type Fiber, FiberStacks } from './fibers.ts';
 import type { FiberInterval, FiberNotifier } from './handles.ts';
@@ -35,7 +35,11 @@ export type FiberExports = DriverExports &
     dn_probe_heap_bytes(): number;
     dn_probe_free_chunks(): number;
     dn_probe_locks_held(): number;
+    dn_shim_word(i: number): number;
   };
+
+/** The main C stack's size (scripts/kernel/build.ts links with `-z stack-size=65536`). */
+const MAIN_STACK_BYTES = 65536;
 type Imp = (...args: number[]) => number;
 
 /** What the imports dispatch to. Internal to `src/kernel/fiber`. */
@@ -45,6 +49,10 @@ export interface FiberDispatch {
   /** The range object of a pointer the core created, or null. */
   range(ptr: number): MmuNotifierRange | undefined;
   diagnostic(d: KernelDiagnostic): void;
+  /** `alloc_notifier` of `mmu_notifier_get` for the ops of `key`: the new notifier's id. */
+  allocShared(key: number): number;
+  /** `free_notifier` of notifier `id`. */
+  freeShared(id: number): void;
 }
 
 /** A fiber-build instance with its call mechanism. Internal to `src/kernel/fiber`. */
@@ -87,6 +95,11 @@ export class FiberInstance {
     const instance = new WebAssembly.Instance(mod.module, { env: this.#imports() });
     x = instance.exports as unknown as FiberExports;
     this.x = x;
+    if (hasFootprints(mod.module)) {
+      const top = (x.__stack_pointer.value as number) >>> 0; // no call ran yet: the main stack's top
+      const words = [0, 1, 2].map((i) => x!.dn_shim_word(i) >>> 0).filter((a) => a !== 0);
+      this.points.footprints(top - MAIN_STACK_BYTES, top, (a) => this.fibers.inSlot(a), words);
+    }
     x.dn_init();
   }
 
@@ -154,20 +167,68 @@ export class FiberInstance {
           );
         },
       ) as Imp,
-      host_young: () => 0,
-      host_secondary_tlbs: () => 0,
-      host_alloc_notifier: () => -22,
-      host_free_notifier: () => 0,
+      host_young: (id, which, start, end) => {
+        const n = this.#d.notifier(id!);
+        const s = start! >>> 0;
+        const e = end! >>> 0;
+        const o = n.ops;
+        const v =
+          which === 0
+            ? o.clearFlushYoung?.(n, s, e)
+            : which === 1
+              ? o.clearYoung?.(n, s, e)
+              : o.testYoung?.(n, s);
+        return this.#atOnce(n.name, 'young', v) ? 1 : 0;
+      },
+      host_secondary_tlbs: (id, start, end) => {
+        const n = this.#d.notifier(id!);
+        const v = n.ops.archInvalidateSecondaryTlbs?.(n, start! >>> 0, end! >>> 0);
+        this.#atOnce(n.name, 'archInvalidateSecondaryTlbs', v);
+        return 0;
+      },
+      host_alloc_notifier: (key) => this.#d.allocShared(key!),
+      // wasm-opt --instrument-memory: the address of every load and store (values pass through).
+      load_ptr: (_id, bytes, offset, ptr) => {
+        this.points.memory((ptr! + offset!) >>> 0, bytes!, false);
+        return ptr!;
+      },
+      store_ptr: (_id, bytes, offset, ptr) => {
+        this.points.memory((ptr! + offset!) >>> 0, bytes!, true);
+        return ptr!;
+      },
+      load_val_i32: pass,
+      load_val_i64: pass,
+      load_val_f32: pass,
+      load_val_f64: pass,
+      store_val_i32: pass,
+      store_val_i64: pass,
+      store_val_f32: pass,
+      store_val_f64: pass,
+      host_free_notifier: (id) => {
+        this.#d.freeShared(id!);
+        return 0;
+      },
       host_invalidate: f.suspending(
         (id: number, ptr: number, s: number, e: number, fl: number, ev: number, seq: number) => {
           const iv = this.#d.interval(id);
           const r = this.#rangeAt(ptr, s, e, fl, ev);
-          return this.#callback(
-            iv.name,
-            'invalidate',
-            () => iv.ops.invalidate(iv, r, seq >>> 0),
-            (v) => (v ? 1 : 0),
-          );
+          const cb = (): number | Promise<number> =>
+            this.#callback(
+              iv.name,
+              'invalidate',
+              () => iv.ops.invalidate(iv, r, seq >>> 0),
+              (v) => (v ? 1 : 0),
+            );
+          if (r.blockable) return cb();
+          // Ours: the kernel opens non_block only around list callbacks (mn_hlist_*), yet
+          // mmu_notifier.h forbids an interval's invalidate to sleep on a non-blockable
+          // range; the section checks that contract, as the TypeScript core's walk does.
+          this.#sched.nonBlockStart();
+          try {
+            return cb();
+          } finally {
+            this.#sched.nonBlockEnd();
+          }
         },
       ) as Imp,
     };
@@ -186,10 +247,12 @@ export class FiberInstance {
     const s = this.#sched;
     if (s.atomicDepth > 0) {
       const v = call();
-      if (isThenable(v))
+      if (isThenable(v)) {
+        settled(v); // its own error (a sleep refused) is this one: not an unhandled rejection
         throw new SleepInAtomicError(
           `${what} of '${who}' returned a Promise in non-blockable context`,
         );
+      }
       return conv(v);
     }
     if (this.points.direct()) {
@@ -215,6 +278,17 @@ export class FiberInstance {
         return conv(v);
       }),
     );
+  }
+
+  /** A callback the kernel calls where it cannot sleep: a Promise from it is an error. */
+  #atOnce(who: string, what: string, v: unknown): unknown {
+    if (isThenable(v)) {
+      settled(v);
+      throw new SleepInAtomicError(
+        `${what} of '${who}' returned a Promise; the kernel cannot sleep there`,
+      );
+    }
+    return v;
   }
 
   /**
@@ -247,12 +321,18 @@ export class FiberInstance {
     if (this.#dead !== null)
       throw new StateError(`${what}: the kernel module of '${this.#name}' is dead (${this.#dead})`);
     this.points.entered();
+    // Called with a spin lock of the model held (`clear_flush_young` under ptl): the call runs
+    // whole within the caller's step, as the kernel runs it with preemption off.
+    const atomic = this.#sched.controlled && this.#sched.atomicDepth > 0;
     const held: { fiber: Fiber | null } = { fiber: null };
     const ended = (): void => {
       if (held.fiber !== null) this.points.fiberEnded(held.fiber);
     };
     const wrapped = (): number => {
-      held.fiber ??= this.fibers.current;
+      if (held.fiber === null) {
+        held.fiber = this.fibers.current;
+        if (atomic && held.fiber !== null) this.points.runWhole(held.fiber);
+      }
       return entry();
     };
     const fail = (error: unknown): never => {
@@ -287,6 +367,16 @@ export class FiberInstance {
     if (isThenable(ret)) throw new StateError(`${what} parked: it has no scheduling point`);
     return ret;
   }
+}
+
+/** Marks a refused callback's Promise handled (its rejection, if any, is the refusal). */
+function settled(v: unknown): void {
+  (v as PromiseLike<unknown>).then(undefined, () => undefined);
+}
+
+/** A value hook of --instrument-memory: the value itself. */
+function pass(_id: number | undefined, value: number | undefined): number {
+  return value!;
 }
 
 function void0(p: void | Promise<void>): number | Promise<number> {

@@ -16,13 +16,19 @@
  * | `non_block_start` | `point` non_block_start; then nonBlockStart | --                                     |                   |
  * | `non_block_end`   | nonBlockEnd, `point` non_block_end     | --                                          |                   |
  * | `might_sleep`     | `point` might_sleep (the object or 0)  | --                                          |                   |
+ * | `lock_map_acquire`| -- (no point): lockdep acquires `__mmu_notifier_invalidate_range_start_map` | --              |                   |
+ * | `lock_map_release`| -- (no point): lockdep releases it     | --                                          |                   |
  *
- * Reduction: the shim cannot say which words of the module's memory a stretch of C code
- * between two points reads or writes, so every entry into C (a call's start, each resume)
- * also records a *write* of one object standing for the module's whole memory. Every two
- * steps that run C code of one instance therefore conflict (no reduction among them; sound);
- * steps that run only TypeScript reduce as before. The per-point objects are for traces and
- * the deadlock report.
+ * Reduction: the fiber build is instrumented (`wasm-opt --instrument-memory`): every load
+ * and store of the C code calls {@link PointHost.memory} first, which records it as an
+ * access of the 4-byte word it touches (a read or a write), so each step's footprint is
+ * exactly the memory its C code touched in that execution, and DPOR orders two steps only
+ * where their C code shares a word one of them writes. Left out, as private: the fiber
+ * slots (each fiber's C stack and Asyncify buffer, which no pointer leaves: see
+ * docs/architecture.md), the main stack, and the shim's stand-ins for per-CPU state
+ * (`kshim_locks_held`, `kshim_non_block`, SRCU's reader count, whose effect across tasks is
+ * the points' ops). A build without the hooks falls back to the coarse rule: every entry
+ * into C writes one object standing for the whole memory (no reduction among C steps).
  *
  * An uncontrolled scheduler (the event loop) is asked only when a point cannot continue
  * (`ready()` false): a ready point continues with no park and no unwind. So is a controlled
@@ -30,7 +36,9 @@
  * point that cannot continue is a KernelWouldSleepError.
  */
 
+import { INVALIDATE_RANGE_START_MAP } from '../../core/lockdep-maps.ts';
 import { InternalError, KernelWouldSleepError } from '../../errors.ts';
+import { lockMapAcquire, lockMapRelease } from '../../sched/lockdep-hooks.ts';
 import type { Op, Scheduler } from '../../sched/scheduler.ts';
 import type { Fiber } from './fibers.ts';
 
@@ -46,6 +54,8 @@ export const POINT_KIND = {
   8: 'non_block_start',
   9: 'non_block_end',
   10: 'might_sleep',
+  11: 'lock_map_acquire',
+  12: 'lock_map_release',
 } as const;
 
 /** A shim point's name. */
@@ -71,6 +81,18 @@ export class PointHost {
   readonly counts = new Map<PointKind, number>();
 
   readonly #unscheduled: () => boolean;
+  /** Footprints on (an instrumented build): the private ranges and words, the stretch seen. */
+  #fp: {
+    readonly mainLo: number;
+    readonly mainHi: number;
+    readonly inSlot: (addr: number) => boolean;
+    readonly shimWords: ReadonlySet<number>;
+  } | null = null;
+  readonly #stretch = new Set<number>();
+  #clearing = false;
+  readonly #memOps = new Map<number, Op>();
+  /** Fibers of calls made in atomic context: their points never park. */
+  readonly #whole = new Set<Fiber>();
 
   constructor(
     sched: Scheduler,
@@ -107,12 +129,78 @@ export class PointHost {
 
   /** C code is about to run on behalf of the current task (a call's start). */
   entered(): void {
-    if (this.#sched.controlled) this.#sched.access(this.memOp);
+    if (this.#fp === null && this.#sched.controlled) this.#sched.access(this.memOp);
+  }
+
+  /**
+   * Turns footprints on (the build calls {@link PointHost.memory} at every load and store):
+   * `[mainLo, mainHi)` is the main C stack, `inSlot` tells a fiber slot's address, and
+   * `shimWords` are the addresses of the shim's per-CPU stand-ins.
+   */
+  footprints(
+    mainLo: number,
+    mainHi: number,
+    inSlot: (a: number) => boolean,
+    shimWords: number[],
+  ): void {
+    this.#fp = { mainLo, mainHi, inSlot, shimWords: new Set(shimWords.map((a) => a >>> 2)) };
+  }
+
+  /** True when footprints are on. */
+  get fineGrained(): boolean {
+    return this.#fp !== null;
+  }
+
+  /**
+   * A load (`write` false) or store of `bytes` at `addr` by the C code: an access of each
+   * word it touches, once per synchronous stretch (a new step always begins after a
+   * microtask, where the stretch is forgotten).
+   */
+  memory(addr: number, bytes: number, write: boolean): void {
+    const fp = this.#fp;
+    if (fp === null || this.direct()) return;
+    if ((addr >= fp.mainLo && addr < fp.mainHi) || fp.inSlot(addr)) return;
+    const last = (addr + Math.max(bytes, 1) - 1) >>> 2;
+    for (let w = addr >>> 2; w <= last; w++) {
+      if (fp.shimWords.has(w)) continue;
+      const key = w * 2 + (write ? 1 : 0);
+      if (this.#stretch.has(key)) continue;
+      this.#stretch.add(key);
+      if (!this.#clearing) {
+        this.#clearing = true;
+        queueMicrotask(() => {
+          this.#stretch.clear();
+          this.#clearing = false;
+        });
+      }
+      let op = this.#memOps.get(key);
+      if (op === undefined) {
+        const at = `mem@0x${(w * 4).toString(16)}`;
+        op = {
+          kind: write ? 'kernel.store' : 'kernel.load',
+          obj: this.objectOf(at, 0),
+          write,
+          name: `${this.#name}.${at}`,
+          quiet: true, // a footprint, not a trace event
+        };
+        this.#memOps.set(key, op);
+      }
+      this.#sched.access(op);
+    }
   }
 
   /** A fiber ended: its SRCU bookkeeping goes. */
   fiberEnded(fiber: Fiber): void {
     this.#readers.delete(fiber);
+    this.#whole.delete(fiber);
+  }
+
+  /**
+   * `fiber`'s call was made in atomic context (a spin lock of the model held): its points
+   * continue at once, and one that cannot is a KernelWouldSleepError.
+   */
+  runWhole(fiber: Fiber): void {
+    this.#whole.add(fiber);
   }
 
   #reader(fiber: Fiber): SrcuReader {
@@ -131,9 +219,17 @@ export class PointHost {
    * running (a checker run's setup or finally) a ready point continues and a wait that
    * cannot is a KernelWouldSleepError.
    */
-  #park(op: Op, ready?: () => boolean): void | Promise<void> {
+  #park(fiber: Fiber, op: Op, ready?: () => boolean): void | Promise<void> {
     const s = this.#sched;
-    if (this.direct() && (ready === undefined || ready())) return;
+    const whole = this.#whole.has(fiber);
+    if ((whole || this.direct()) && (ready === undefined || ready())) return;
+    if (whole) {
+      const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
+      throw new KernelWouldSleepError(
+        `${op.kind} on ${op.name ?? op.obj} would wait in a call made in atomic context`,
+        where,
+      );
+    }
     if (s.controlled && this.#unscheduled()) {
       const where = { file: 'kshim', line: 0, condition: `${op.kind} on ${op.name ?? op.obj}` };
       throw new KernelWouldSleepError(
@@ -163,6 +259,7 @@ export class PointHost {
     switch (kind) {
       case 'spin_lock': {
         const p = this.#park(
+          fiber,
           op('spin.lock', 'subscriptions.lock', true),
           () => this.#word(ptr) === 0,
         );
@@ -173,22 +270,23 @@ export class PointHost {
         s.nonBlockEnd();
         const o = op('spin.unlock', 'subscriptions.lock', true);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'wait_event':
         return this.#park(
+          fiber,
           op('wq.wait', 'subscriptions.wq', false),
           () => this.#word(ptr + 4) !== arg,
         );
       case 'wake_up_all': {
         const o = op('wq.wake', 'subscriptions.wq', true);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'srcu_read_lock': {
         const r = this.#reader(fiber);
         r.open.set(ptr, (r.open.get(ptr) ?? 0) + 1);
-        return this.#park(op('srcu.read_lock', 'srcu', false));
+        return this.#park(fiber, op('srcu.read_lock', 'srcu', false));
       }
       case 'srcu_read_unlock': {
         const r = this.#reader(fiber);
@@ -196,20 +294,26 @@ export class PointHost {
         r.left.set(ptr, (r.left.get(ptr) ?? 0) + 1);
         const o = op('srcu.read_unlock', 'srcu', false);
         s.kick(o.obj);
-        return this.#park(o);
+        return this.#park(fiber, o);
       }
       case 'synchronize_srcu':
-        return this.#park(op('srcu.synchronize', 'srcu', true), this.#gracePeriod(ptr));
+        return this.#park(fiber, op('srcu.synchronize', 'srcu', true), this.#gracePeriod(ptr));
       case 'non_block_start': {
-        const p = this.#park(op('non_block_start', 'non-block', false));
+        const p = this.#park(fiber, op('non_block_start', 'non-block', false));
         if (p === undefined) return s.nonBlockStart();
         return p.then(() => s.nonBlockStart());
       }
       case 'non_block_end':
         s.nonBlockEnd();
-        return this.#park(op('non_block_end', 'non-block', false));
+        return this.#park(fiber, op('non_block_end', 'non-block', false));
       case 'might_sleep':
-        return this.#park(op('might_sleep', ptr === 0 ? 'task' : 'object', false));
+        return this.#park(fiber, op('might_sleep', ptr === 0 ? 'task' : 'object', false));
+      // mmu_notifier.c's only lockdep map (its header's range_start wrappers and its
+      // read_begin, remove and range_end): the validator's orders, as the TypeScript core's.
+      case 'lock_map_acquire':
+        return lockMapAcquire(s, INVALIDATE_RANGE_START_MAP);
+      case 'lock_map_release':
+        return lockMapRelease(s, INVALIDATE_RANGE_START_MAP);
     }
   }
 

@@ -391,4 +391,16 @@ DN_EXPORT(dn_probe_locks_held) int dn_probe_locks_held(void) { return kshim_lock
 #ifdef KSHIM_FIBERS
 /* ---- fiber memory: a C stack and an Asyncify buffer per fiber, pooled by the host ---- */
 DN_EXPORT(dn_fiber_alloc) void *dn_fiber_alloc(unsigned long bytes) { return kmalloc(bytes, GFP_KERNEL); }
+/*
+ * The shim's stand-ins for per-CPU / per-task state (the lock-held count, the non-block
+ * depth, SRCU's reader count): their cross-task effect is the host's (the points' ops), so
+ * the memory-access hooks leave these words out of the footprints.
+ */
+DN_EXPORT(dn_shim_word) void *dn_shim_word(int i)
+{
+	if (i == 0) return &kshim_locks_held;
+	if (i == 1) return &kshim_non_block;
+	if (i == 2) return &srcu.readers;
+	return NULL;
+}
 #endif

@@ -25,7 +25,7 @@ function scenario(onComplete: (outcome: string) => void) {
   return defineScenario({
     name: 'read-begin-vs-set-seq',
     setup(world) {
-      const as = world.addressSpace({ name: 'mm' });
+      const as = world.addressSpace({ name: 'mm', core: 'typescript' });
       const driver = world.mutex('driver');
       const pte = world.shared(1, 'pte');
       const sub = as.insertInterval(

@@ -50,10 +50,12 @@ it(
       result.finding!.message,
       /'device-fault' waits at wq\.wait on mm1\.subscriptions\.wq/,
     );
-    // The trace shows the reaper's non-blockable start inside the real code: the interval's
-    // callback, then the list part in non_block_start/end; the reaper then ends (no end).
+    // The trace shows the reaper's non-blockable start inside the real code: the list part
+    // in non_block_start/end (the interval's callback runs within the C code's step, in a
+    // non-blockable section); the reaper then ends (no end). Footprints are not events.
     const ops = result.finding!.trace.map((e) => `${e.task}:${e.op}`);
-    for (const op of ['callback.invalidate', 'non_block_start', 'non_block_end', 'exit'])
+    assert.ok(!ops.some((op) => /kernel\.(load|store)/.test(op)), ops.join(' '));
+    for (const op of ['non_block_start', 'non_block_end', 'exit'])
       assert.ok(ops.includes(`oom-reaper:${op}`), ops.join(' '));
   },
 );
@@ -65,7 +67,9 @@ it('real-itree-unwind-fixed: every schedule on real 6.12.118 completes', need('6
   const result = await check(entry.scenario, entry.defaults);
   assert.equal(result.ok, true, result.finding?.message);
   assert.equal(result.stats.complete, true);
-  assert.ok(result.stats.schedules > 1000, `${result.stats.schedules} schedules`);
+  // The C code's own accesses drive the reduction (the instrumented build): far fewer than the
+  // coarse rule's 1,000+ schedules, yet more than one order.
+  assert.ok(result.stats.schedules >= 100, `${result.stats.schedules} schedules`);
 });
 
 for (const v of ['6.1', '6.12']) {
@@ -75,7 +79,7 @@ for (const v of ['6.1', '6.12']) {
     const result = await check(entry.scenario, entry.defaults);
     assert.equal(result.ok, true, result.finding?.message);
     assert.equal(result.stats.complete, true);
-    assert.equal(result.stats.schedules, 1424);
+    assert.equal(result.stats.schedules, 1387); // a non-blockable interval callback is no point
   });
 }
 
@@ -94,7 +98,7 @@ it('the engine choice: core-races on the TypeScript core and on each real core',
     });
     assert.equal(real.ok, true, real.finding?.message);
     assert.equal(real.options['core'], 'real');
-    assert.equal(real.stats.schedules, 1424, 'every shim point of the C code is a point');
+    assert.equal(real.stats.schedules, 1387, 'every shim point of the C code is a point');
   }
   await assert.rejects(
     check(entry.scenario, { core: 'real' }),
@@ -139,3 +143,41 @@ it(
     });
   },
 );
+
+// The C code's lock_map_acquire (the header's range_start wrappers, read_begin) reaches the
+// validator, and an interval callback of a non-blockable range runs in a non-blockable
+// section: the library's lockdep and sleep-in-nonblock pairs agree with the TypeScript core.
+for (const v of ['6.1', '6.12']) {
+  const semantics = v === '6.1' ? 'linux-6.1' : 'linux-6.12';
+  for (const [name, kind] of [
+    ['lockdep-alloc-under-notifier-lock', 'lock-order'],
+    ['lockdep-read-begin-under-lock', 'lock-order'],
+    ['ba170f76b69d', 'exception'],
+  ] as const) {
+    it(`${name}: found buggy, proven fixed on real ${v}`, need(v), async () => {
+      const buggy = findScenario(`${name}-buggy`)!;
+      const fixed = findScenario(`${name}-fixed`)!;
+      const found = await check(buggy.scenario, { ...buggy.defaults, semantics, core: 'real' });
+      assert.equal(found.finding?.kind, kind, found.finding?.message);
+      const clean = await check(fixed.scenario, { ...fixed.defaults, semantics, core: 'real' });
+      assert.equal(clean.ok, true, clean.finding?.message);
+      assert.equal(clean.stats.complete, true);
+    });
+  }
+}
+
+// An interval's callback may run before its insert returns (the insert parked at its
+// spin_unlock, the interval already linked): the model's handle is live from then on.
+for (const v of ['6.1', '6.12']) {
+  it(
+    `everyday-interval-insert: proven on real ${v} (invalidate before insert returns)`,
+    need(v),
+    async () => {
+      const entry = findScenario('everyday-interval-insert')!;
+      const semantics = v === '6.1' ? 'linux-6.1' : 'linux-6.12';
+      const result = await check(entry.scenario, { ...entry.defaults, semantics, core: 'real' });
+      assert.equal(result.ok, true, result.finding?.message);
+      assert.equal(result.stats.complete, true);
+    },
+  );
+}

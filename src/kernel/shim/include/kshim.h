@@ -187,6 +187,8 @@ static inline void hlist_del_init_rcu(struct hlist_node *n)
 #define KP_NON_BLOCK_START 8
 #define KP_NON_BLOCK_END 9
 #define KP_MIGHT_SLEEP 10
+#define KP_LOCK_MAP_ACQUIRE 11
+#define KP_LOCK_MAP_RELEASE 12
 KSHIM_IMPORT(kshim_point) int kshim_point(int kind, const void *obj, unsigned arg);
 #define KSHIM_POINT(kind, obj, arg) ((void)kshim_point((kind), (obj), (arg)))
 #else
@@ -204,8 +206,13 @@ extern int kshim_locks_held;
 #define spin_unlock(l) do { (l)->held = 0; kshim_locks_held--; KSHIM_POINT(KP_SPIN_UNLOCK, (l), 0); } while (0)
 #define lockdep_assert_held(l) do { } while (0)
 #define lockdep_is_held(l) 1
-#define lock_map_acquire(m) do { } while (0)
-#define lock_map_release(m) do { } while (0)
+/*
+ * Lockdep's pseudo-locks reach the host's validator. The only map of mmu_notifier.c and its
+ * header is __mmu_notifier_invalidate_range_start_map, declared only under CONFIG_LOCKDEP:
+ * the argument is not evaluated.
+ */
+#define lock_map_acquire(m) KSHIM_POINT(KP_LOCK_MAP_ACQUIRE, NULL, 0)
+#define lock_map_release(m) KSHIM_POINT(KP_LOCK_MAP_RELEASE, NULL, 0)
 #define might_lock(l) do { } while (0)
 #define mmap_assert_write_locked(mm) do { } while (0)
 
