@@ -1,9 +1,9 @@
 /**
  * Benchmark 5: what a distributed check costs over a single-process one (issue 15 part 2).
  *
- * One library scenario (`everyday-munmap` under `current`: a complete proof of about 7,300
- * schedules, some 40 jobs) checked three ways, interleaved round by round (the order
- * rotating each round):
+ * One library scenario (`everyday-madvise-dontneed` under `current`: a complete proof of about
+ * 6,600 schedules since the access kinds, some 40 jobs) checked three ways, interleaved round
+ * by round (the order rotating each round):
  *
  * - `check()`: one thread, one DFS;
  * - `jobs, in-process`: `check({ workers: 1 })`, the same parallel search (rounds of subtree
@@ -37,7 +37,7 @@ import { findScenario } from '../src/scenarios/index.ts';
 import { skipWithoutRedis, startRedis } from '../test/queue/redis-server.ts';
 import { type Effort, type Row, summarize } from './harness.ts';
 
-const SCENARIO = 'everyday-munmap';
+const SCENARIO = 'everyday-madvise-dontneed';
 
 /** The scenario name of the engine's trivial jobs (a job's result is the job). */
 const NOOP = 'noop';

@@ -32,7 +32,7 @@ import { findScenario } from '../../src/scenarios/index.ts';
 import { LOST_UPDATE, tempFiles } from '../cli/harness.ts';
 import { type RedisUnderTest, skipWithoutRedis, startRedis } from './redis-server.ts';
 
-const SCENARIO = 'everyday-munmap';
+const SCENARIO = 'everyday-madvise-dontneed';
 const BIN = fileURLToPath(new URL('../../bin/mmu-notifier.js', import.meta.url));
 /** Short enough that a killed worker's job is retried within about 3 s. */
 const WORKER_FLAGS = ['--lock-duration', '2s', '--stalled-interval', '1s', '--idle-exit', '120s'];
