@@ -70,7 +70,7 @@ export async function runScalingBench(
       value: median,
       spreadPct,
       samples: samples[workers],
-      note: `${s.schedules} schedules, ${((1000 * s.schedules) / median).toFixed(0)} schedules/s`,
+      note: `${s.schedules} schedules (probes included), digest ${s.scheduleDigest}, ${((1000 * s.schedules) / median).toFixed(0)} schedules/s`,
     });
   }
   rows.push({

@@ -30,8 +30,8 @@ describe('random and PCT with workers', () => {
         }
         // Chunk 0 runs the seed itself: what the one-thread check finds in it, so do workers.
         const plain = await check(buggy, { ...options, maxSchedules: SEED_CHUNK });
-        if (plain.finding !== undefined)
-          assert.equal(one.finding?.schedule, plain.finding.schedule, `seed ${seed}: chunk 0`);
+        assert.ok(plain.finding !== undefined, `seed ${seed}: the one-thread check finds it`);
+        assert.equal(one.finding?.schedule, plain.finding.schedule, `seed ${seed}: chunk 0`);
       }
     });
   }
@@ -42,6 +42,9 @@ describe('random and PCT with workers', () => {
     assert.equal(r.ok, true);
     assert.equal(r.stats.schedules, 600);
     assert.equal(r.stats.stoppedBy, 'maxSchedules');
+    // The same runs on one thread: the chunks' seeds do not depend on the workers.
+    const one = await check(clean, { strategy: 'random', maxSchedules: 600, workers: 1 });
+    assert.equal(one.stats.steps, r.stats.steps);
   });
 
   it('refuses a scenario other threads cannot load, naming the fix', async () => {
