@@ -87,6 +87,8 @@ export class ControlledScheduler implements Scheduler, Watched {
   readonly #parkedAt = new Map<TaskRecord, string | undefined>();
   /** The run's lock validator, when lockdep is on (set by the run before setup). */
   lockdep: LockValidator | undefined = undefined;
+  /** A task's continuation starts: it becomes `current` (each task's {@link TaskRecord.enter}). */
+  readonly #enter: (task: TaskRecord) => void;
 
   constructor(
     host: SchedulerHost,
@@ -98,6 +100,17 @@ export class ControlledScheduler implements Scheduler, Watched {
     this.#log = log;
     this.#trace = trace;
     this.#probe = probe;
+    // Assigned here, not as a field initializer: under tsx (esbuild `keepNames`) a named
+    // arrow costs an `Object.defineProperty` per instance, once per run.
+    this.#enter = (task) => {
+      if (!this.#live) return;
+      if (this.#resuming !== task || this.#current !== null || task.run !== this.#run) {
+        this.#host.fatal(new InternalError(`task '${task.name}' entered out of turn`));
+        return;
+      }
+      this.#resuming = null;
+      this.#current = task;
+    };
     watch(this);
   }
 
@@ -285,16 +298,6 @@ export class ControlledScheduler implements Scheduler, Watched {
         'the first (Promise.all over scheduling points?); a task does one thing at a time',
     );
   }
-
-  readonly #enter = (task: TaskRecord): void => {
-    if (!this.#live) return;
-    if (this.#resuming !== task || this.#current !== null || task.run !== this.#run) {
-      this.#host.fatal(new InternalError(`task '${task.name}' entered out of turn`));
-      return;
-    }
-    this.#resuming = null;
-    this.#current = task;
-  };
 
   /** The open step (0 before the first). */
   #step(): number {

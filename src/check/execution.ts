@@ -142,9 +142,14 @@ class Run implements SchedulerHost {
     log.reset();
     this.#scheduler = new ControlledScheduler(this, log, this.#trace, settings.probe ?? null);
     if (settings.lockdep != null) {
-      const sink = (finding: RawFinding): void => this.report(finding);
       const sites = settings.lockdepSites ?? settings.trace;
-      const validator = new LockValidator(settings.lockdep, this.#scheduler, log, sink, sites);
+      const validator = new LockValidator(
+        settings.lockdep,
+        this.#scheduler,
+        log,
+        (finding: RawFinding) => this.report(finding),
+        sites,
+      );
       this.#scheduler.lockdep = validator;
     }
     this.#world = new RunWorld(

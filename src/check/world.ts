@@ -161,6 +161,29 @@ const EMPTY: WorldAddressSpaceOptions = Object.freeze({});
 /** Where the world sends the core's contract diagnostics (a `contract` finding). */
 export type ContractSink = (kind: string, message: string) => void;
 
+/**
+ * The address space's diagnostic hook: a `contract` finding unless `tolerate` lists the kind,
+ * then the scenario's own `forward`. Made here (an anonymous arrow) rather than as an object
+ * literal's property: under tsx (esbuild `keepNames`) a named arrow costs an
+ * `Object.defineProperty`, once per run.
+ */
+function diagnosticSink(
+  tolerate: readonly string[] | undefined,
+  forward: ((diagnostic: Diagnostic) => void) | undefined,
+  sink: ContractSink,
+): (diagnostic: Diagnostic) => void {
+  return (diagnostic) => {
+    if (tolerate === undefined || !tolerate.includes(diagnostic.kind))
+      sink(diagnostic.kind, diagnostic.message);
+    try {
+      forward?.(diagnostic);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
+    }
+  };
+}
+
 /** The world of one run. */
 export class RunWorld implements World {
   readonly scheduler: ControlledScheduler;
@@ -238,22 +261,10 @@ export class RunWorld implements World {
 
   addressSpace(options: WorldAddressSpaceOptions = EMPTY): AddressSpace {
     // Built field by field, not by spreading `options`: once per run, on the checker's hot path.
-    const tolerate = options.tolerate;
-    const forward = options.onDiagnostic;
-    const sink = this.#onContract;
     const core: { -readonly [K in keyof AddressSpaceOptions]: AddressSpaceOptions[K] } = {
       semantics: options.semantics ?? this.semantics,
       scheduler: this.scheduler,
-      onDiagnostic: (diagnostic: Diagnostic) => {
-        if (tolerate === undefined || !tolerate.includes(diagnostic.kind))
-          sink(diagnostic.kind, diagnostic.message);
-        try {
-          forward?.(diagnostic);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          sink(diagnostic.kind, `${diagnostic.message} (then onDiagnostic threw: ${message})`);
-        }
-      },
+      onDiagnostic: diagnosticSink(options.tolerate, options.onDiagnostic, this.#onContract),
     };
     if (options.name !== undefined) core.name = options.name;
     if (options.notifierUsersMax !== undefined) core.notifierUsersMax = options.notifierUsersMax;

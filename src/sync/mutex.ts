@@ -30,10 +30,13 @@ export class Mutex {
   readonly #map: LockMap;
   readonly #peekOp: Op;
   #held = false;
-  readonly #free = (): boolean => !this.#held;
+  readonly #free: () => boolean;
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'Mutex');
+    // Assigned here, not as a field initializer: under tsx (esbuild `keepNames`) a named
+    // arrow costs an `Object.defineProperty` per instance, once per checker run.
+    this.#free = () => !this.#held;
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'mutex';
     this.id = this.#sched.objectId(this.name);

@@ -27,11 +27,15 @@ export class RwSemaphore {
   /** Read holds per task (when the scheduler names tasks), and the writing task. */
   readonly #readHolds = new Map<number, number>();
   #writerTask = -1;
-  readonly #canRead = (): boolean => !this.#writer;
-  readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
+  readonly #canRead: () => boolean;
+  readonly #canWrite: () => boolean;
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'RwSemaphore');
+    // Assigned here, not as field initializers: under tsx (esbuild `keepNames`) a named arrow
+    // costs an `Object.defineProperty` per instance, once per checker run.
+    this.#canRead = () => !this.#writer;
+    this.#canWrite = () => !this.#writer && this.#readers === 0;
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'rwsem';
     this.id = this.#sched.objectId(this.name);

@@ -48,13 +48,16 @@ export class SpinLock {
   #held = false;
   #heldAcrossAwait = false;
   #checkPending = false;
-  readonly #check = (): void => {
-    this.#checkPending = false;
-    if (this.#held) this.#heldAcrossAwait = true;
-  };
+  readonly #check: () => void;
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'SpinLock');
+    // Assigned here, not as a field initializer: under tsx (esbuild `keepNames`) a named
+    // arrow costs an `Object.defineProperty` per instance, once per checker run.
+    this.#check = () => {
+      this.#checkPending = false;
+      if (this.#held) this.#heldAcrossAwait = true;
+    };
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'spinlock';
     this.id = this.#sched.objectId(this.name);
