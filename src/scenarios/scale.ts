@@ -19,7 +19,7 @@ import type { ScenarioEntry } from './entry.ts';
 import { BASE, RW, stage } from './fixture.ts';
 
 /** At most this many actors of one kind (the checker's task limit is far above). */
-const ACTORS_MAX = 4;
+const ACTORS_MAX = 6;
 
 /**
  * `scale-munmap-V-O-D`: munmap of one page while `vcpus` vCPUs, `odps` ODP faults and
@@ -61,4 +61,10 @@ export function scaleMunmap(vcpus: number, odps: number, devices: number): Scena
 export const scaleScenarios: readonly ScenarioEntry[] = [
   { scenario: scaleMunmap(2, 1, 1), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
   { scenario: scaleMunmap(1, 2, 1), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(1, 1, 2), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(5, 0, 0), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(2, 2, 2), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(3, 1, 1), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(2, 2, 1), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
+  { scenario: scaleMunmap(4, 0, 0), expect: 'clean', defaults: { timeLimitMs: 600_000 } },
 ];

@@ -111,7 +111,7 @@ describe('bench smoke', () => {
       ['ms', 'ms', 'x'],
     );
     assert.match(rows[2]!.note ?? '', /load average before/);
-    // The verdict judges scale-munmap-2-1-1 only: a smaller scenario's speed-up is not it.
+    // The verdict judges scale-munmap-3-1-1 only: a smaller scenario's speed-up is not it.
     assert.ok(verdicts(rows).some((v) => v.target.includes('1.7x') && v.met === 'n/a'));
   });
 
