@@ -33,7 +33,8 @@ import { BASE, RO, RW, stage } from './fixture.ts';
 /** Which mirrors fault in a scenario. */
 type Faulter = 'kvm' | 'odp' | 'hmm';
 
-interface Actors {
+/** The actors of one page mirrored three ways (`actors`; the scaling scenarios share them). */
+export interface Actors {
   readonly mm: Mm;
   readonly kvm: Kvm;
   readonly odp: OdpUmem;
@@ -41,7 +42,7 @@ interface Actors {
 }
 
 /** One page mapped by all three mirrors' owners; the mirrors subscribed and watched. */
-function actors(world: World): Actors {
+export function actors(world: World): Actors {
   const { mm, watch } = stage(world);
   mm.mmap(BASE, PAGE_SIZE, { prot: RW });
   mm.populate(BASE, 7);

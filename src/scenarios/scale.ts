@@ -8,15 +8,13 @@
  */
 
 import { defineScenario, type Scenario } from '../check/world.ts';
-import { DmirrorDevice } from '../model/hmm-migrate.ts';
-import { Dmirror } from '../model/hmm-mirror.ts';
-import { Kvm } from '../model/kvm.ts';
 import { kvmVcpuFault } from '../model/kvm-fault.ts';
 import { munmap } from '../model/mm-ops.ts';
-import { OdpUmem, odpPageFault } from '../model/odp.ts';
+import { odpPageFault } from '../model/odp.ts';
 import { PAGE_SIZE } from '../model/page-alloc.ts';
 import type { ScenarioEntry } from './entry.ts';
-import { BASE, RW, stage } from './fixture.ts';
+import { actors } from './everyday.ts';
+import { BASE } from './fixture.ts';
 
 /** At most this many actors of one kind (the checker's task limit is far above). */
 const ACTORS_MAX = 6;
@@ -36,17 +34,7 @@ export function scaleMunmap(vcpus: number, odps: number, devices: number): Scena
       `munmap of a page while ${vcpus} vCPU(s), ${odps} ODP fault(s) and ${devices} device ` +
       'fault(s) fault it in (everyday-munmap with more actors; sized for scaling measurements).',
     setup(world) {
-      const { mm, watch } = stage(world);
-      mm.mmap(BASE, PAGE_SIZE, { prot: RW });
-      mm.populate(BASE, 7);
-      const kvm = watch(
-        new Kvm(mm, { memslots: [{ id: 0, baseGfn: 0, npages: 1, userspaceAddr: BASE }] }),
-      );
-      kvm.register();
-      const odp = watch(new OdpUmem(mm, BASE, PAGE_SIZE));
-      odp.insert();
-      const dmirror = watch(new Dmirror(mm, new DmirrorDevice()));
-      dmirror.open();
+      const { mm, kvm, odp, dmirror } = actors(world);
       world.spawn('op', () => munmap(mm, BASE, PAGE_SIZE));
       for (let i = 0; i < vcpus; i++) world.spawn(`vcpu${i}`, () => kvmVcpuFault(kvm, 0, false));
       for (let i = 0; i < odps; i++)
