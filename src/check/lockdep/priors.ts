@@ -7,30 +7,18 @@
  */
 
 import { InvalidArgumentError } from '../../errors.ts';
-import { type Chooser, type RunSettings, runSchedule } from '../execution.ts';
+import { type RunSettings, runSchedule } from '../execution.ts';
 import type { ExecutionLog } from '../execution-log.ts';
+import { PrefixChooser } from '../prefix-chooser.ts';
 import type { Counters } from '../search.ts';
 import type { Scenario } from '../world.ts';
 
-/** Follows `choices`, then prunes the run (-1). */
-class PrefixChooser implements Chooser {
-  readonly #choices: readonly number[];
-
-  constructor(choices: readonly number[]) {
-    this.#choices = choices;
-  }
-
-  nextTask(step: number, enabled: number): number {
-    if (step >= this.#choices.length) return -1;
-    const choice = this.#choices[step]!;
-    if ((enabled & (1 << choice)) === 0) {
-      throw new InvalidArgumentError(
-        `replay of a prior diverged at step ${step}: task ${choice} cannot run; ` +
-          'the scenario or the code changed since the schedule was printed',
-      );
-    }
-    return choice;
-  }
+/** A prior that no longer replays: the scenario or the code changed since it was printed. */
+function diverged(step: number, choice: number): never {
+  throw new InvalidArgumentError(
+    `replay of a prior diverged at step ${step}: task ${choice} cannot run; ` +
+      'the scenario or the code changed since the schedule was printed',
+  );
 }
 
 /** Runs each prior into `run.lockdep`'s graph (see the module comment). */
@@ -42,7 +30,7 @@ export async function replayPriors(
   counters: Counters,
 ): Promise<void> {
   for (const prior of priors) {
-    const outcome = await runSchedule(scenario, new PrefixChooser(prior), log, {
+    const outcome = await runSchedule(scenario, new PrefixChooser(prior, diverged), log, {
       ...run,
       trace: false,
       lockdepSites: true,

@@ -5,10 +5,11 @@
  */
 
 import { assertInternal } from '../../errors.ts';
-import { type Chooser, type RunSettings, runSchedule } from '../execution.ts';
+import { type RunSettings, runSchedule } from '../execution.ts';
 import { type ExecutionLog, stepAccesses } from '../execution-log.ts';
 import { LockGraph } from '../lockdep/graph.ts';
 import { isLockdepFinding } from '../lockdep/report.ts';
+import { PrefixChooser } from '../prefix-chooser.ts';
 import type { Found } from '../search.ts';
 import { DfsStrategy } from '../strategies/dfs.ts';
 import type { DfsNode } from '../strategies/dfs-node.ts';
@@ -18,20 +19,9 @@ import type { Strategy } from '../strategy.ts';
 import type { Scenario } from '../world.ts';
 import type { Job, JobFinding, JobOptions, JobResult } from './job.ts';
 
-/** Follows `choices`, then prunes the run: a probe of the last choice's footprint. */
-export class PrefixChooser implements Chooser {
-  readonly #choices: readonly number[];
-
-  constructor(choices: readonly number[]) {
-    this.#choices = choices;
-  }
-
-  nextTask(step: number, enabled: number): number {
-    if (step >= this.#choices.length) return -1;
-    const choice = this.#choices[step]!;
-    assertInternal((enabled & (1 << choice)) !== 0, `probe: task ${choice} not enabled`);
-    return choice;
-  }
+/** A probe run's choice that cannot run: the probe follows a prefix the search ran. */
+function probeDiverged(_step: number, choice: number): never {
+  assertInternal(false, `probe: task ${choice} not enabled`);
 }
 
 /** The run settings of a job. */
@@ -66,7 +56,7 @@ export async function probeRoot(
   for (let rest = root.done & ~(1 << root.chosen); rest !== 0; rest &= rest - 1) {
     const t = 31 - Math.clz32(rest & -rest);
     if (access[t] != null) continue;
-    await runSchedule(scenario, new PrefixChooser([...choices, t]), log, run);
+    await runSchedule(scenario, new PrefixChooser([...choices, t], probeDiverged), log, run);
     assertInternal(log.steps === k + 1, `probe of task ${t} at node ${k}: ${log.steps} steps`);
     access[t] = stepAccesses(log, k);
     probes++;
