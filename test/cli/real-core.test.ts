@@ -11,20 +11,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkOptionsFrom } from '../../src/cli/options.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { availableKernelModules } from '../../src/index.ts';
+import { fiberBuilds, needFiberBuild } from '../kernel/fiber/need-build.ts';
 import { cli } from './harness.ts';
 
-const built = new Set(
-  availableKernelModules()
-    .filter((m) => m.fiberPath !== undefined)
-    .map((m) => m.series),
-);
-const need = (s: string) =>
-  built.has(s)
-    ? {}
-    : {
-        skip: `no fiber build of ${s}: apt-get install binaryen linux-source-${s}; npm run kernel`,
-      };
+const need = needFiberBuild;
 
 describe('--core values', () => {
   it('linux-6.1 / linux-6.12 are the real core under that version, over the defaults', () => {
@@ -77,7 +67,8 @@ describe('check --core on the real code', () => {
   });
 
   it('itree-nonblock-unwind-fixed: found on real 6.1, proven on real 6.12', async (t) => {
-    if (!built.has('6.1') || !built.has('6.12')) return t.skip('needs both fiber builds');
+    if (!fiberBuilds.has('6.1') || !fiberBuilds.has('6.12'))
+      return t.skip('needs both fiber builds');
     const old = await cli(['check', 'itree-nonblock-unwind-fixed', '--core', 'linux-6.1']);
     assert.equal(old.code, 1, old.out);
     assert.match(old.out, /pairing/);

@@ -15,7 +15,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import {
-  availableKernelModules,
   check,
   defineScenario,
   EAGAIN,
@@ -23,18 +22,9 @@ import {
   InvalidArgumentError,
   ScenarioSetupError,
 } from '../../../src/index.ts';
+import { fiberBuilds, needFiberBuild } from './need-build.ts';
 
-const series = new Set(
-  availableKernelModules()
-    .filter((m) => m.fiberPath !== undefined)
-    .map((m) => m.series),
-);
-const need = (s: string) =>
-  series.has(s)
-    ? {}
-    : {
-        skip: `no fiber build of ${s}: apt-get install binaryen linux-source-${s}; npm run kernel`,
-      };
+const need = needFiberBuild;
 
 it(
   'real-itree-unwind-buggy: real 6.1.192 deadlocks the device fault in read_begin',
@@ -90,7 +80,7 @@ it('the engine choice: core-races on the TypeScript core and on each real core',
   assert.equal(ts.ok, true, ts.finding?.message);
   assert.equal(ts.options['core'], 'typescript');
   assert.equal(ts.stats.schedules, 60, 'the TypeScript core has fewer points');
-  for (const v of series) {
+  for (const v of fiberBuilds) {
     const real = await check(entry.scenario, {
       semantics: v === '6.1' ? 'linux-6.1' : 'linux-6.12',
       core: 'real',

@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  availableKernelModules,
   BASE,
   type CheckOptions,
   check,
@@ -36,18 +35,9 @@ import {
   stage,
   type World,
 } from '../../../src/index.ts';
+import { needFiberBuild } from './need-build.ts';
 
-const series = new Set(
-  availableKernelModules()
-    .filter((m) => m.fiberPath !== undefined)
-    .map((m) => m.series),
-);
-const need = (s: string) =>
-  series.has(s)
-    ? {}
-    : {
-        skip: `no fiber build of ${s}: apt-get install binaryen linux-source-${s}; npm run kernel`,
-      };
+const need = needFiberBuild;
 
 const VERSIONS = [
   ['6.1', 'linux-6.1'],
