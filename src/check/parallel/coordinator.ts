@@ -9,7 +9,8 @@
  * round, so a check explores the same schedules with any number of workers, and reports the
  * same first finding: the first in the tree's DFS order (the jobs' keys), found by running
  * on only the jobs that come before the best finding so far. (The rounds cost some idle time
- * at each barrier: jobs are kept short, {@link JOB_SCHEDULES} runs, so it stays small.)
+ * at each barrier: jobs are kept short, {@link JOB_SCHEDULES} runs, so it stays small; the
+ * first rounds, with fewer jobs than threads, run smaller jobs, {@link RAMP_ROUNDS}.)
  *
  * DFS: the first round is the root job; a job whose budget runs out returns its frontier,
  * whose nodes join the tree (`tree.ts`); a job's `above` requests add choices at nodes of its
@@ -39,6 +40,13 @@ import { addTask, compareKeys, pathTo, TreeNode } from './tree.ts';
 
 /** Runs of one DFS job (its budget). */
 export const JOB_SCHEDULES = 1_000;
+
+/**
+ * The first rounds whose jobs get a smaller budget, each a quarter of the next one's (the
+ * root job runs {@link JOB_SCHEDULES} / 4^3 = 15 runs): the tree fans out before the jobs
+ * grow, so the first rounds, with fewer jobs than threads, are short.
+ */
+export const RAMP_ROUNDS = 3;
 
 /** Runs of one random or PCT job. */
 export const SEED_CHUNK = 250;
@@ -173,8 +181,9 @@ export class Coordinator {
       const round: Ready[] = [];
       const jobs: Job[] = [];
       const waiting: Ready[] = [];
+      const size = this.#jobSize();
       for (const r of sorted) {
-        const budget = Math.min(this.#jobSchedules, left);
+        const budget = Math.min(size, left);
         if (budget <= 0) waiting.push(r);
         else {
           left -= budget;
@@ -190,6 +199,12 @@ export class Coordinator {
       for (const node of nodes) this.#takeAll(node, next);
       ready = next;
     }
+  }
+
+  /** The budget of this round's jobs: ramped up over the first rounds (see the module comment). */
+  #jobSize(): number {
+    const shift = Math.max(0, RAMP_ROUNDS - this.#rounds) * 2;
+    return Math.max(1, Math.floor(this.#jobSchedules / 2 ** shift));
   }
 
   /** Random and PCT: rounds of {@link SEED_ROUND} chunks, up to the first with a finding. */

@@ -11,7 +11,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { check } from '../../../src/check/check.ts';
 import { resolveOptions } from '../../../src/check/options.ts';
-import { Coordinator, type Executor } from '../../../src/check/parallel/coordinator.ts';
+import {
+  Coordinator,
+  type Executor,
+  JOB_SCHEDULES,
+  RAMP_ROUNDS,
+} from '../../../src/check/parallel/coordinator.ts';
 import { JobPool } from '../../../src/check/parallel/pool.ts';
 import { LocalExecutor } from '../../../src/check/parallel/search.ts';
 import { formatDigest } from '../../../src/check/strategies/dfs-node.ts';
@@ -83,5 +88,27 @@ describe(`the coordinator with jobs of ${TINY_JOB} runs: the same search on any 
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('the ramp: the first rounds run smaller jobs', () => {
+  it(`round r < ${RAMP_ROUNDS} gives its jobs ${JOB_SCHEDULES} / 4^(${RAMP_ROUNDS} - r) runs`, async () => {
+    const entry = scenarioLibrary.find((e) => e.scenario.name === 'everyday-madvise-dontneed')!;
+    const settings = resolveOptions({ ...entry.defaults, workers: 1 });
+    const local = new LocalExecutor(entry.scenario);
+    const budgets: number[] = [];
+    const recording: Executor = {
+      run: (job) => {
+        budgets.push(job.maxSchedules);
+        return local.run(job);
+      },
+    };
+    const end = await new Coordinator(settings, { library: entry.scenario.name }, recording).run();
+    assert.ok(end.complete && end.rounds > RAMP_ROUNDS + 1, `${end.rounds} rounds`);
+    // The root job alone is round 0; every later job runs at most the full budget.
+    assert.equal(budgets[0], Math.floor(JOB_SCHEDULES / 4 ** RAMP_ROUNDS));
+    assert.ok(budgets.every((b) => b <= JOB_SCHEDULES));
+    assert.ok(budgets.includes(JOB_SCHEDULES), 'the full budget after the ramp');
+    assert.ok(budgets.includes(Math.floor(JOB_SCHEDULES / 4)), 'the last ramp round');
   });
 });
