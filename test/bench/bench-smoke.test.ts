@@ -106,13 +106,22 @@ describe('bench smoke', () => {
   it('the scaling benchmark times 1 and 2 workers on one schedule set, and the speed-up', async () => {
     const rows = await runScalingBench(TINY, 'everyday-oom-reap');
     assertWellFormed(rows);
+    // The command in a child process, then check() in this process: two timings and a ratio each.
     assert.deepEqual(
       rows.map((r) => r.unit),
-      ['ms', 'ms', 'x'],
+      ['ms', 'ms', 'x', 'ms', 'ms', 'x'],
     );
+    assert.equal(rows[0]!.subject, 'mmu-notifier (the command)');
+    assert.match(rows[3]!.subject, /in-process/);
     assert.match(rows[2]!.note ?? '', /load average before/);
-    // The verdict judges scale-munmap-3-1-1 only: a smaller scenario's speed-up is not it.
-    assert.ok(verdicts(rows).some((v) => v.target.includes('1.7x') && v.met === 'n/a'));
+    assert.equal(
+      rows[0]!.note?.match(/digest (\w+)/)?.[1],
+      rows[3]!.note?.match(/digest (\w+)/)?.[1],
+    );
+    // The verdicts judge scale-munmap-3-1-1 only: a smaller scenario's speed-up is not it.
+    const scaling = verdicts(rows).filter((v) => v.target.includes('1.7x'));
+    assert.equal(scaling.length, 2);
+    assert.ok(scaling.every((v) => v.met === 'n/a'));
   });
 
   it(
