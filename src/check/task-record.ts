@@ -49,6 +49,11 @@ export interface PointProbe {
    * `preemptions` preemptions so far (this step included).
    */
   resumed(task: TaskRecord, op: Op, step: number, preemptions: number): void;
+  /**
+   * The watched thread runs no task until the next `resumed` (a job ended: the search may go
+   * on in other threads, which no probe sees). Optional.
+   */
+  idle?(): void;
 }
 
 /** What the run (the host) does when the scheduler signals. */

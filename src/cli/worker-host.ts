@@ -14,8 +14,10 @@
  * it, a worker still resuming tasks is finishing its last run, minimization or replay (each
  * bounded by the step bound): it is given time as long as the probe moves.
  *
- * With `--workers` > 1 the runs are in the pool's threads, which the probe does not see: a
- * hang is then reported without its point, and the message says to run `--workers 1`.
+ * With `--workers` > 1 the runs are in the pool's threads, which the probe does not see
+ * (except the first jobs, run on the exploring thread while the pool starts, and the
+ * finding's replay): a hang there is reported without its point, and the message says to
+ * run `--workers 1`.
  */
 
 import { Worker } from 'node:worker_threads';

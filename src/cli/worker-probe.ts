@@ -8,7 +8,7 @@
  * | cell            | holds                                                                |
  * |-----------------|----------------------------------------------------------------------|
  * | `RUN`           | runs started so far (a step 0 starts one); written last, with Atomics  |
- * | `STEP`          | the step being run, from 0; -1 before the first run's first step       |
+ * | `STEP`          | the step being run, from 0; -1 before the first run's first step and after a job ends |
  * | `LABEL`         | the label id of that step's task and point, -1 when the label table is full |
  * | `PREEMPTIONS`   | preemptions of the current run up to that step                        |
  * | `TOTAL`         | steps resumed over every run (wraps past 2^31: a statistic only)      |
@@ -70,6 +70,11 @@ export class SharedPointProbe implements PointProbe {
     cells[PREEMPTIONS] = preemptions;
     cells[TOTAL] = (cells[TOTAL]! + 1) | 0;
     Atomics.store(cells, STEP, step);
+  }
+
+  /** No task runs here now: `STEP` back to -1, so a hang elsewhere is not pinned on this one. */
+  idle(): void {
+    Atomics.store(this.#cells, STEP, -1);
   }
 
   #id(task: TaskRecord, op: Op): number {

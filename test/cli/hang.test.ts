@@ -28,6 +28,26 @@ export default defineScenario({
 });
 `;
 
+// Busy-waits in the pool's threads only (tinypool names them in the environment), after
+// enough schedules that the exploring thread is still searching when the pool is up.
+const BUSY_IN_POOL = `import { defineScenario } from 'mmu-notifier';
+
+const pooled = process.env.TINYPOOL_WORKER_ID !== undefined;
+
+export default defineScenario({
+  name: 'busy-in-pool',
+  setup(world) {
+    const cell = world.shared(0, 'cell');
+    for (let t = 0; t < 4; t++) {
+      world.spawn('t' + t, async () => {
+        for (let i = 0; i < 4; i++) await cell.store((await cell.load()) + 1);
+        while (pooled) {} // no scheduling point, and only on a pool thread
+      });
+    }
+  },
+});
+`;
+
 const SPIN_WAIT = `import { defineScenario } from 'mmu-notifier';
 
 export default defineScenario({
@@ -46,7 +66,11 @@ describe('mmu-notifier check: a task that never yields', () => {
   let dir = '';
   let cleanup = async (): Promise<void> => {};
   before(async () => {
-    ({ dir, cleanup } = await tempFiles({ 'busy.ts': BUSY_WAIT, 'spin.ts': SPIN_WAIT }));
+    ({ dir, cleanup } = await tempFiles({
+      'busy.ts': BUSY_WAIT,
+      'busy-in-pool.ts': BUSY_IN_POOL,
+      'spin.ts': SPIN_WAIT,
+    }));
   });
   after(() => cleanup());
 
@@ -72,9 +96,18 @@ describe('mmu-notifier check: a task that never yields', () => {
     assert.match(replay.out, /hang: task 'spinner' at cell\.load on flag/);
   });
 
-  it('with worker threads, the hang is still a finding, which says how to name the point', async () => {
+  it('with worker threads, a hang in the first jobs (run here while the pool starts) is named', async () => {
     const r = await cli(['check', 'busy.ts', '--time-limit', '2s', '--workers', '2'], dir);
     assert.equal(r.code, 1, r.err + r.out);
+    assert.match(r.out, /hang: task 'spinner' at cell\.load on flag \(its last scheduling point/);
+    assert.ok(noStack(r.out + r.err));
+  });
+
+  it('a hang in a pool thread is still a finding, which says how to name the point', async () => {
+    const args = ['check', 'busy-in-pool.ts', '--time-limit', '8s', '--workers', '2'];
+    const r = await cli(args, dir);
+    assert.equal(r.code, 1, r.err + r.out);
+    // The exploring thread's own runs ended long before: the hang is not pinned on them.
     assert.match(r.out, /hang: a worker thread stopped answering .* --workers 1 names its task/);
     assert.ok(noStack(r.out + r.err));
   });

@@ -20,6 +20,14 @@ export type JobReply =
       readonly stack: string;
     };
 
+/**
+ * Answers once this thread has loaded the job engine (tsx, the checker, the library): the
+ * pool's readiness probe (`JobPool.ready`). Pairs with `JobPool.ready`.
+ */
+export function ping(): true {
+  return true;
+}
+
 /** Runs `job`; its result or its error (see the module comment). */
 export default async function runPooledJob(job: Job): Promise<JobReply> {
   try {

@@ -37,7 +37,8 @@ function entry(): string {
   const code =
     `const { register } = await import(${JSON.stringify(tsx)}); register();\n` +
     `const main = await import(${JSON.stringify(main)});\n` +
-    'export default main.default;\n';
+    'export default main.default;\n' +
+    'export const ping = main.ping;\n';
   return `data:text/javascript,${encodeURIComponent(code)}`;
 }
 
@@ -63,6 +64,7 @@ function errorOf(job: Job, reply: Extract<JobReply, { ok: false }>): Error {
  */
 export class JobPool implements Executor {
   readonly #pool: Tinypool;
+  #ready: Promise<void> | undefined;
 
   private constructor(pool: Tinypool) {
     this.#pool = pool;
@@ -87,6 +89,16 @@ export class JobPool implements Executor {
       isolateWorkers: false,
     });
     return new JobPool(pool);
+  }
+
+  /**
+   * Resolves once a thread of the pool has loaded the job engine (a `ping` task: the threads
+   * start together, so the others are about as far); memoized. Pairs with `pool-worker.ts`'s
+   * `ping`. Rejects if the thread cannot load it (the first job would fail the same way).
+   */
+  ready(): Promise<void> {
+    this.#ready ??= this.#pool.run(null, { name: 'ping' }).then(() => undefined);
+    return this.#ready;
   }
 
   async run(job: Job): Promise<JobResult> {

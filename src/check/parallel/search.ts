@@ -1,6 +1,7 @@
 /**
  * `check()`'s search with `workers` set: a {@link Coordinator} over a {@link JobPool} (or,
- * for one worker, a {@link LocalExecutor}: the same jobs on the calling thread), then the
+ * for one worker, a {@link LocalExecutor}: the same jobs on the calling thread; while the
+ * pool's threads start, the calling thread runs the first jobs, `start-up.ts`), then the
  * first finding replayed on the calling thread (the minimizer and the traced replay run
  * here, as in a one-thread check). Counters merge the workers' (and their probe runs).
  */
@@ -20,6 +21,7 @@ import { Coordinator, type Executor } from './coordinator.ts';
 import { type Job, type JobFinding, type JobResult, runJob } from './job.ts';
 import { JobPool } from './pool.ts';
 import { refOf } from './scenario-ref.ts';
+import { StartUpExecutor } from './start-up.ts';
 
 /** How a parallel search ended. */
 export interface ParallelSearchEnd extends SearchEnd {
@@ -68,7 +70,9 @@ export class LocalExecutor implements Executor {
 
   /** Runs `job` after the jobs handed in before it (the runs of one thread never interleave). */
   run(job: Job): Promise<JobResult> {
-    const mine = this.#chain.then(() => runJob(job, this.#scenario, undefined, this.#probe));
+    const mine = this.#chain
+      .then(() => runJob(job, this.#scenario, undefined, this.#probe))
+      .finally(() => this.#probe?.idle?.());
     this.#chain = mine.catch(() => undefined);
     return mine;
   }
@@ -91,7 +95,10 @@ export async function searchParallel(
     ? (settings.source ?? { library: scenario.name })
     : await refOf(scenario, settings.source);
   const pool = executor === undefined && !local ? await JobPool.shared(settings.workers) : null;
-  const executes = executor ?? pool ?? new LocalExecutor(scenario, run.probe ?? null);
+  const here = new LocalExecutor(scenario, run.probe ?? null);
+  // The calling thread runs the first jobs while the pool's threads start (`start-up.ts`).
+  const startUp = pool === null ? null : new StartUpExecutor(pool, here);
+  const executes = executor ?? startUp ?? here;
   const base = { schedules: counters.schedules, steps: counters.steps };
   const onProgress = (schedules: number, steps: number): void => {
     if (settings.onProgress === undefined) return;
@@ -106,6 +113,7 @@ export async function searchParallel(
   try {
     end = await new Coordinator(settings, ref, executes, onProgress).run();
   } catch (error) {
+    await startUp?.idle();
     await pool?.close();
     throw error;
   }
