@@ -7,8 +7,8 @@
  * Each scenario is measured by `scripts/checker-speed.ts` in a child process (CPU time of the
  * `check()` calls, median of `samples` after `warmup`), twice: with Node's default V8 flags
  * (what a program embedding `check()` gets) and with `--no-allocation-site-pretenuring`
- * (what the `mmu-notifier` command sets at startup: allocation-site pretenuring promotes the
- * runs' worlds to the old generation, where they live until a mark-compact). The flag is a
+ * (what the `mmu-notifier` command sets at startup: allocation-site pretenuring allocates some
+ * per-run objects in the old generation; README "V8's allocation-site pretenuring"). The flag is a
  * process-wide V8 setting, hence the child processes: the other benchmarks of this process
  * keep the defaults.
  */

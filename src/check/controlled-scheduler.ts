@@ -48,7 +48,7 @@ import {
   tooManyTasks,
 } from './limits.ts';
 import type { LockValidator } from './lockdep/validator.ts';
-import { type PointProbe, type SchedulerHost, TaskRecord } from './task-record.ts';
+import { type PointProbe, type SchedulerHost, SPAWN_OP, TaskRecord } from './task-record.ts';
 import type { TraceEvent } from './types.ts';
 import { callerFrame } from './user-frame.ts';
 import { unwatch, type Watched, watch } from './watchdog.ts';
@@ -63,13 +63,22 @@ function never(): Promise<void> {
   return new Promise<void>(() => {});
 }
 
+/** The host of a released scheduler (see {@link ControlledScheduler.release}): never called. */
+const RELEASED_HOST: SchedulerHost = {
+  stepEnded() {},
+  taskFailed() {},
+  stuck() {},
+  fatal() {},
+  strayed() {},
+};
+
 /** The id of the next run (a process-wide counter: two runs never share one). */
 let nextRun = 1;
 
 /** The checker's {@link Scheduler}: one task at a time, the host chooses which. */
 export class ControlledScheduler implements Scheduler, Watched {
   readonly controlled = true;
-  readonly #host: SchedulerHost;
+  #host: SchedulerHost;
   readonly #log: ExecutionLog;
   readonly #trace: TraceEvent[] | null;
   readonly #probe: PointProbe | null;
@@ -265,6 +274,29 @@ export class ControlledScheduler implements Scheduler, Watched {
   stop(): void {
     this.#live = false;
     unwatch(this);
+  }
+
+  /**
+   * After `stop()`, once the host has read the tasks: lets go of the run's tasks, their
+   * continuations and the host. Every primitive, model object and task of the run references
+   * this scheduler, so a reference kept to any of them (by a dead object that V8 placed in the
+   * old generation: see README "V8's allocation-site pretenuring") would otherwise keep the
+   * whole run alive through every scavenge until a mark-compact; released, it keeps only what
+   * that object itself references. Pairs with the constructor; idempotent.
+   */
+  release(): void {
+    assertInternal(!this.#live, 'release of a live run');
+    for (const task of this.#tasks) {
+      task.resume = null;
+      task.ready = null;
+      task.op = SPAWN_OP;
+    }
+    this.#tasks.length = 0;
+    this.#parkedAt.clear();
+    this.#current = null;
+    this.#resuming = null;
+    this.lockdep = undefined;
+    this.#host = RELEASED_HOST;
   }
 
   /** From the watchdog: the run was live when a macrotask ran. */

@@ -340,6 +340,9 @@ class Run implements SchedulerHost {
     } catch (error) {
       this.#fatal ??= { error };
     }
+    // Nothing reads the run's objects any more: cut them off from the scheduler and the world.
+    this.#scheduler.release();
+    this.#world.release();
     if (this.#fatal !== null) {
       this.#reject?.(this.#fatal.error);
       return;

@@ -342,6 +342,17 @@ export class RunWorld implements World {
     this.finals.push(fn);
   }
 
+  /**
+   * At the end of the run (after its last invariant and `finally` callback): drops the
+   * invariants and callbacks, closures over the run's objects, so that the world (which
+   * every run object can reach through the scheduler) keeps none of them (see
+   * {@link ControlledScheduler.release}).
+   */
+  release(): void {
+    this.invariants.length = 0;
+    this.finals.length = 0;
+  }
+
   /** `name`, or a default label numbered per kind (`mutex1`, `mutex2`...). */
   protected label(kind: string, name: string | undefined): string {
     if (name !== undefined) return name;

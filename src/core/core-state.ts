@@ -124,7 +124,7 @@ export class CoreState {
       return;
     }
     let op = this.#lockOps.get(what);
-    if (op === undefined) this.#lockOps.set(what, (op = { ...this.lockOp, detail: what }));
+    if (op === undefined) this.#lockOps.set(what, (op = this.#lockOpOf(true, what)));
     this.sched.access(op);
   }
 
@@ -138,9 +138,13 @@ export class CoreState {
     if (!this.traced) return;
     const key = `read:${what}`;
     let op = this.#lockOps.get(key);
-    if (op === undefined)
-      this.#lockOps.set(key, (op = { ...this.lockOp, write: false, detail: what }));
+    if (op === undefined) this.#lockOps.set(key, (op = this.#lockOpOf(false, what)));
     this.sched.access(op);
+  }
+
+  #lockOpOf(write: boolean, detail: string): Op {
+    const { kind, obj, name } = this.lockOp;
+    return { kind, obj, write, name, detail };
   }
 
   /** A plain read of this state (a getter, a wait condition): recorded for the checker. */

@@ -43,7 +43,13 @@ export class Mutex {
     this.id = this.#sched.objectId(this.name);
     this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
     this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
-    this.#tryFailedOp = { ...this.#tryOp, write: false, detail: 'failed' };
+    this.#tryFailedOp = {
+      kind: 'mutex.trylock',
+      obj: this.id,
+      write: false,
+      name: this.name,
+      detail: 'failed',
+    };
     this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
     this.#map = lockMap(this.name, options.lockClass);
     this.#peekOp = {

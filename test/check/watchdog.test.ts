@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check } from '../../src/check/check.ts';
+import { unwatch, type Watched, watch } from '../../src/check/watchdog.ts';
 import { defineScenario, type Scenario } from '../../src/check/world.ts';
 import { collectEscapes } from './escapes.ts';
 import { lostUpdate } from './fixtures.ts';
@@ -108,5 +109,53 @@ describe('watchdog', () => {
     assert.equal(later.stats.complete, true);
     assert.ok(later.stats.schedules >= baseline.stats.schedules);
     assert.deepEqual(escaped, []);
+  });
+});
+
+describe('watchdog bookkeeping', () => {
+  /** A watched run that counts its `stuck()` calls. */
+  function run(): Watched & { stuckCalls: number } {
+    return {
+      stuckCalls: 0,
+      stuck() {
+        this.stuckCalls++;
+      },
+    };
+  }
+  const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('declares stuck exactly the runs still watched, once each, in any unwatch order', async () => {
+    const runs = Array.from({ length: 5 }, run);
+    for (const r of runs) watch(r);
+    unwatch(runs[1]!);
+    unwatch(runs[4]!); // the last one
+    unwatch(runs[1]!); // twice: nothing
+    await macrotask();
+    assert.deepEqual(
+      runs.map((r) => r.stuckCalls),
+      [1, 0, 1, 1, 0],
+    );
+    await macrotask();
+    assert.deepEqual(
+      runs.map((r) => r.stuckCalls),
+      [1, 0, 1, 1, 0],
+      'a declared run is watched no more',
+    );
+  });
+
+  it('many watch/unwatch pairs (one per run) leave nothing watched', async () => {
+    const done = Array.from({ length: 1000 }, run);
+    for (const r of done) {
+      watch(r);
+      unwatch(r);
+    }
+    const open = run();
+    watch(open);
+    await macrotask();
+    assert.equal(
+      done.reduce((n, r) => n + r.stuckCalls, 0),
+      0,
+    );
+    assert.equal(open.stuckCalls, 1);
   });
 });
