@@ -100,6 +100,24 @@ describe('IntervalTree against a brute-force model', () => {
     assert.equal(tree.size, 0);
     assert.equal(tree.iterFirst(0, 1e6), undefined);
   });
+
+  it('keeps subtreeLast exact when a removal stops its update walk early', () => {
+    // Removing node k moves its successor k + 1, the longest interval, up into k's place:
+    // every shape of `__rb_erase_augmented` (successor is the right child, or deeper, or k
+    // has one child) occurs for some k, and each update walk stops where the kernel's does.
+    for (let k = 0; k < 63; k++) {
+      const tree = new IntervalTree<number>();
+      const nodes = Array.from({ length: 64 }, (_, i) =>
+        tree.insert(i * 10, i === k + 1 ? 1_000_000 : i * 10 + 5, i),
+      );
+      tree.remove(nodes[k]!);
+      tree.assertValid();
+      assert.deepEqual(query(tree, 1000, 2000), [k + 1]);
+      tree.remove(nodes[k + 1]!);
+      tree.assertValid();
+      assert.equal(tree.iterFirst(1000, 2000), undefined);
+    }
+  });
 });
 
 describe('IntervalTree at user-space addresses (split coordinates)', () => {
