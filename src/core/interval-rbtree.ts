@@ -66,8 +66,11 @@ export class IntervalNode<T> {
   declare red: boolean;
   /** The tree (any object) this node is linked into; null once erased. */
   declare owner: object | null;
-  /** A red unlinked node for `[sh * SPLIT + sl, lh * SPLIT + ll]` (split, int32 halves). */
-  constructor(sh: number, sl: number, lh: number, ll: number, value: T, owner: object) {
+  /**
+   * A red node for `[sh * SPLIT + sl, lh * SPLIT + ll]` (split, int32 halves), with no links;
+   * `owner` is the tree it is about to be linked into, or null (unlinked, `createNode`).
+   */
+  constructor(sh: number, sl: number, lh: number, ll: number, value: T, owner: object | null) {
     this.sh = sh;
     this.sl = sl;
     this.lh = lh;
