@@ -208,9 +208,9 @@ export class IntervalTree<T> {
    * transition tree and from optimized code, so when every tree of a program has died at a GC,
    * the maps die too and V8 throws away the optimized insert, search and rotation code
    * ("weak objects" deoptimization): the next tree starts in the interpreter. Measured on
-   * 10^5 inserts after the previous tree died (issue 16): 880-3,100 ns per insert without,
-   * 300-480 ns with (the same process, `--trace-opt`: 5-6 recompilations of `linkNode` in 10
-   * builds without, 2 with).
+   * 10 builds of 10^5 inserts, each after the previous tree died (issue 16; two runs of the
+   * same loop under `--trace-opt`): 880-3,100 ns per insert and 6 compilations of `linkNode`
+   * without, 300-480 ns (after the third build) and 2 compilations with.
    */
   static readonly #mapKeeper = new IntervalTree<unknown>();
 
