@@ -2,8 +2,9 @@
  * The measuring harness shared by every benchmark.
  *
  * Method: the subjects of one comparison run *side by side* in the same process, interleaved
- * round by round (warm-up rounds first, then sample rounds; the order rotates each round so
- * no subject always runs first), with a full GC before each sample when `--expose-gc` is on.
+ * round by round (warm-up rounds first, then sample rounds; each round runs the subjects in a
+ * seeded shuffled order, so that no subject always runs first, nor always right after the
+ * same one), with a full GC before each sample when `--expose-gc` is on.
  * One sample times one batch of `ops` operations; we quote the median ns/op and the spread
  * (inter-quartile range over the median), and keep the raw samples for the JSON file.
  * Every subject returns a checksum of the work it did; subjects of one comparison must agree,
@@ -121,6 +122,8 @@ export function summarize(samples: readonly number[]): { median: number; spreadP
 
 /** A sample shorter than this is repeated (subjects without setup) to beat timer and GC noise. */
 const SAMPLE_MIN_MS = 20;
+/** The seed of the per-round subject order of {@link compare}: the same order every run. */
+const ORDER_SEED = 0x5eed;
 /** The most batches one sample repeats. */
 const REPS_MAX = 10_000;
 
@@ -159,9 +162,18 @@ export function compare(
   const raw = list.map(() => [] as number[]);
   const sums = list.map(() => Number.NaN);
   const rounds = effort.warmup + effort.samples;
+  const next = rng(ORDER_SEED);
+  const order = list.map((_, i) => i);
   for (let round = 0; round < rounds; round++) {
+    // A fresh order each round. A fixed rotation kept each subject's predecessor: the one
+    // after the kernel-C driver (a child process) always ran right after it, and measured
+    // up to 2x slower than an identical subject elsewhere in the order (issue 16).
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = next(k + 1);
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
     for (let k = 0; k < list.length; k++) {
-      const i = (k + round) % list.length;
+      const i = order[k]!;
       const { ns, checksum } = timeOnce(list[i]!, reps[i]!);
       sums[i] = checksum;
       const measured = list[i]!.measure !== undefined; // already per operation

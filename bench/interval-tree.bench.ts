@@ -6,7 +6,9 @@
  * clustered (many equal starts) and nested (buffers covered by MRs covered by pages). Each is
  * written to a workload file that every side reads back (`workload.ts`), the kernel-C driver
  * included. Per workload:
- * - build: insert the n intervals into an empty tree (ns per insert);
+ * - build: insert the n intervals into an empty tree (ns per insert). Ours twice: `insert`
+ *   (allocates each node in the timed loop) and `insertNode` (links nodes made untimed before
+ *   by `IntervalTree.createNode`: the C driver's work, which inserts preallocated nodes);
  * - query: q overlap queries visiting every hit (ns per query);
  * - mix (uniform, 3 hits): on a tree of n, q rounds of "remove one, insert one" (ns per round);
  * - memory: heap bytes per interval after building n intervals (needs `--expose-gc`).
@@ -52,6 +54,8 @@ export interface IntervalTreeBenchOptions {
 }
 
 const OURS = 'mmu-notifier';
+/** Ours through `createNode` (untimed setup) + `insertNode` (timed): build rows only. */
+const OURS_NODES = 'mmu-notifier insertNode';
 const FLATTEN = '@flatten-js/interval-tree';
 const NIT = 'node-interval-tree';
 
@@ -69,6 +73,13 @@ function buildOurs(d: Data, count: number): IntervalTree<number> {
   const t = new IntervalTree<number>();
   for (let i = 0; i < count; i++) t.insert(d.starts[i]!, d.lasts[i]!, i);
   return t;
+}
+
+/** The n nodes of `buildOurs`, unlinked (`IntervalTree.createNode`), for `insertNode`. */
+function makeNodes(d: Data, count: number): IntervalTreeNode<number>[] {
+  const nodes: IntervalTreeNode<number>[] = [];
+  for (let i = 0; i < count; i++) nodes.push(IntervalTree.createNode(d.starts[i]!, d.lasts[i]!, i));
+  return nodes;
 }
 
 function buildFlatten(d: Data, count: number): FlattenTree<number> {
@@ -89,6 +100,15 @@ function buildRows(w: TreeWorkload, o: IntervalTreeBenchOptions): Row[] {
   const subjects: Subject<never>[] = [
     ...kernelSubject(o.driver, 'build', w.file, n, n),
     { name: OURS, run: () => buildOurs(d, n).size },
+    subject<IntervalTreeNode<number>[]>({
+      name: OURS_NODES,
+      setup: () => makeNodes(d, n),
+      run: (nodes) => {
+        const t = new IntervalTree<number>();
+        for (let i = 0; i < n; i++) t.insertNode(nodes[i]!);
+        return t.size;
+      },
+    }),
     { name: FLATTEN, run: () => buildFlatten(d, n).size },
     { name: NIT, run: () => buildNit(d, n).count },
   ];

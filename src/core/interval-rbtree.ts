@@ -13,7 +13,9 @@
  * --------
  * An {@link RbRoot} is `struct rb_root_cached`: the root and the leftmost node. Nodes are
  * intrusive and relinked, never copied (a caller's handle must stay valid), so erasing a node
- * with two children moves its successor into its place as `__rb_erase_augmented` does.
+ * with two children moves its successor into its place as `__rb_erase_augmented` does. After
+ * an erase, `subtreeLast` is recomputed upwards only until a node's value does not change
+ * (the kernel's `propagate`), not all the way to the root.
  *
  * | function        | kernel                                  | precondition                   |
  * |-----------------|-----------------------------------------|--------------------------------|
@@ -64,8 +66,11 @@ export class IntervalNode<T> {
   declare red: boolean;
   /** The tree (any object) this node is linked into; null once erased. */
   declare owner: object | null;
-  /** A red unlinked node for `[sh * SPLIT + sl, lh * SPLIT + ll]` (split, int32 halves). */
-  constructor(sh: number, sl: number, lh: number, ll: number, value: T, owner: object) {
+  /**
+   * A red node for `[sh * SPLIT + sl, lh * SPLIT + ll]` (split, int32 halves), with no links;
+   * `owner` is the tree it is about to be linked into, or null (unlinked, `createNode`).
+   */
+  constructor(sh: number, sl: number, lh: number, ll: number, value: T, owner: object | null) {
     this.sh = sh;
     this.sl = sl;
     this.lh = lh;
@@ -118,6 +123,33 @@ export function computeLast<T>(node: IntervalNode<T>): void {
   }
   node.mh = mh;
   node.ml = ml;
+}
+
+/**
+ * The augment's `propagate` (`RB_DECLARE_CALLBACKS_MAX`): recomputes `subtreeLast` from `node`
+ * up to (not including) `stop`, and stops at the first node whose value does not change, as
+ * the kernel's does: its ancestors' values depend on it only through that value. Returns
+ * nothing; the caller passes `stop = null` to go up to the root.
+ */
+function propagate<T>(node: IntervalNode<T> | null, stop: IntervalNode<T> | null): void {
+  while (node !== stop && node !== null) {
+    let mh = node.lh;
+    let ml = node.ll;
+    const l = node.left;
+    const r = node.right;
+    if (l !== null && (l.mh > mh || (l.mh === mh && l.ml > ml))) {
+      mh = l.mh;
+      ml = l.ml;
+    }
+    if (r !== null && (r.mh > mh || (r.mh === mh && r.ml > ml))) {
+      mh = r.mh;
+      ml = r.ml;
+    }
+    if (node.mh === mh && node.ml === ml) return;
+    node.mh = mh;
+    node.ml = ml;
+    node = node.parent;
+  }
 }
 
 /** `rb_first`'s step: the leftmost node of a subtree. */
@@ -207,10 +239,14 @@ export function rbErase<T>(root: RbRoot<T>, z: IntervalNode<T>): void {
     parent = z.parent;
     removedRed = z.red;
     replace(root, z, child);
+    propagate(parent, null);
   } else {
     const y = minimum(z.right);
     removedRed = y.red;
     child = y.right;
+    // The augment's `copy`: y takes z's place and, until recomputed, z's subtreeLast.
+    y.mh = z.mh;
+    y.ml = z.ml;
     if (y.parent === z) parent = y;
     else {
       parent = y.parent!;
@@ -223,9 +259,11 @@ export function rbErase<T>(root: RbRoot<T>, z: IntervalNode<T>): void {
     z.left.parent = y;
     replace(root, z, y);
     y.red = z.red;
+    // `__rb_erase_augmented`: from y's old parent up to y, then from y up to the root; each
+    // walk stops at the first unchanged value.
+    if (parent !== y) propagate(parent, y);
+    propagate(y, null);
   }
-  // The augment's `propagate`, from the lowest changed node to the root.
-  for (let p = parent; p !== null; p = p.parent) computeLast(p);
   if (!removedRed) eraseColor(root, child, parent);
   z.left = z.right = z.parent = null;
   z.owner = null;

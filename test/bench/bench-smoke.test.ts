@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chartSvg } from '../../bench/chart.ts';
 import type { Effort, Row } from '../../bench/harness.ts';
-import { summarize } from '../../bench/harness.ts';
+import { compare, summarize } from '../../bench/harness.ts';
 import { runIntervalTreeBench } from '../../bench/interval-tree.bench.ts';
 import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
 import { kernelDriver } from '../../bench/kernel-c/build.ts';
@@ -22,6 +22,8 @@ import { verdicts } from '../../bench/verdicts.ts';
 import { availableKernelModules } from '../../src/kernel/module.ts';
 
 const TINY: Effort = { warmup: 0, samples: 1, sampleMinMs: 0 };
+/** One warm-up round and eight sample rounds, one batch each. */
+const TINY_ROUNDS: Effort = { warmup: 1, samples: 8, sampleMinMs: 0 };
 const driver = kernelDriver();
 /** The subject every ratio divides by. */
 const BASE = driver.ok ? 'kernel C' : 'mmu-notifier';
@@ -53,6 +55,31 @@ describe('bench smoke', () => {
       rows.some((r) => r.subject === 'kernel C'),
       driver.ok,
     );
+    // Build rows: ours twice, allocating (`insert`) and linking made nodes (`insertNode`).
+    const builds = rows.filter((r) => r.workload.includes(' build '));
+    assert.equal(builds.length, 6 * (subjects + 1));
+    assert.equal(builds.filter((r) => r.subject === 'mmu-notifier insertNode').length, 6);
+  });
+
+  it('compare runs every subject once a round, in an order that changes', () => {
+    const runs: string[] = [];
+    const subject = (name: string) => ({
+      name,
+      run: () => {
+        runs.push(name);
+        return 1;
+      },
+    });
+    const timings = compare(1, ['c', 'a', 'b', 'd'].map(subject), TINY_ROUNDS);
+    assert.deepEqual(
+      timings.map((t) => t.samples.length),
+      [8, 8, 8, 8],
+    );
+    const rounds = Array.from({ length: 9 }, (_, r) => runs.slice(r * 4, r * 4 + 4).join(''));
+    for (const round of rounds) assert.deepEqual([...round].sort(), ['a', 'b', 'c', 'd']);
+    // A rotation would keep c's successor (cyclically) the same in every round.
+    const after = new Set(rounds.map((round) => round[(round.indexOf('c') + 1) % 4]));
+    assert.ok(after.size > 1, `always the same subject after c: ${rounds.join(' ')}`);
   });
 
   it('the invalidation benchmark compares the core with its limit', () => {

@@ -2,7 +2,9 @@
  * Goal: the interval tree answers exactly like a brute-force list and keeps its invariants
  * (order, red-black balance, augmented max, parent links, size, leftmost) after every change.
  * Method: fast-check drives random insert/remove/query sequences against an array model kept
- * in (start, insertion) order; `assertValid()` runs after every step. Edge cases by hand.
+ * in (start, insertion) order, inserting through `insert` or through `createNode` +
+ * `insertNode` and re-linking removed nodes; `assertValid()` runs after every step. Edge cases
+ * by hand.
  */
 
 import assert from 'node:assert/strict';
@@ -30,34 +32,82 @@ function modelQuery(model: readonly ModelEntry[], start: number, last: number): 
 }
 
 type Command =
-  | { readonly kind: 'insert'; readonly start: number; readonly length: number }
+  | {
+      readonly kind: 'insert';
+      readonly start: number;
+      readonly length: number;
+      /** Through `createNode` + `insertNode` instead of `insert`. */
+      readonly viaNode: boolean;
+    }
   | { readonly kind: 'remove'; readonly pick: number }
+  /** `insertNode` of a node removed earlier (its value is its first id). */
+  | { readonly kind: 'reinsert'; readonly pick: number }
   | { readonly kind: 'query'; readonly start: number; readonly length: number };
 
 function commandArb(space: number): fc.Arbitrary<Command> {
   const start = fc.integer({ min: 0, max: space });
   const length = fc.integer({ min: 0, max: space >> 2 });
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), start, length }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('insert' as const),
+        start,
+        length,
+        viaNode: fc.boolean(),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reinsert' as const), pick: fc.nat() }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('query' as const), start, length }) },
   );
 }
 
-/** Runs one command on both the tree and the model, asserting they agree. */
-function step(tree: IntervalTree<number>, model: ModelEntry[], cmd: Command, id: number): void {
+/** Puts `entry` where the tree must have linked it: after every start <= its start. */
+function modelAdd(model: ModelEntry[], entry: ModelEntry): void {
+  let at = model.length;
+  while (at > 0 && model[at - 1]!.node.start > entry.node.start) at--;
+  model.splice(at, 0, entry);
+}
+
+/**
+ * Runs one command on both the tree and the model, asserting they agree. `removed` holds the
+ * entries removed so far (for `reinsert`).
+ */
+function step(
+  tree: IntervalTree<number>,
+  model: ModelEntry[],
+  removed: ModelEntry[],
+  cmd: Command,
+  id: number,
+): void {
   if (cmd.kind === 'insert') {
-    const node = tree.insert(cmd.start, cmd.start + cmd.length, id);
+    const last = cmd.start + cmd.length;
+    let node: IntervalTreeNode<number>;
+    if (cmd.viaNode) {
+      node = IntervalTree.createNode(cmd.start, last, id);
+      assert.equal(tree.has(node), false);
+      tree.insertNode(node);
+    } else {
+      node = tree.insert(cmd.start, last, id);
+    }
     assert.equal(node.value, id);
-    let at = model.length;
-    while (at > 0 && model[at - 1]!.node.start > cmd.start) at--;
-    model.splice(at, 0, { node, id });
+    assert.deepEqual([node.start, node.last], [cmd.start, last]);
+    assert.ok(tree.has(node));
+    modelAdd(model, { node, id });
   } else if (cmd.kind === 'remove') {
     if (model.length === 0) return;
     const [entry] = model.splice(cmd.pick % model.length, 1);
     assert.ok(tree.has(entry!.node));
     tree.remove(entry!.node);
     assert.equal(tree.has(entry!.node), false);
+    removed.push(entry!);
+  } else if (cmd.kind === 'reinsert') {
+    if (removed.length === 0) return;
+    const [entry] = removed.splice(cmd.pick % removed.length, 1);
+    tree.insertNode(entry!.node);
+    assert.ok(tree.has(entry!.node));
+    modelAdd(model, entry!);
   } else {
     const last = cmd.start + cmd.length;
     assert.deepEqual(query(tree, cmd.start, last), modelQuery(model, cmd.start, last));
@@ -73,7 +123,8 @@ describe('IntervalTree against a brute-force model', () => {
         fc.property(fc.array(commandArb(space), { maxLength: 200 }), (cmds) => {
           const tree = new IntervalTree<number>();
           const model: ModelEntry[] = [];
-          for (const [id, cmd] of cmds.entries()) step(tree, model, cmd, id);
+          const removed: ModelEntry[] = [];
+          for (const [id, cmd] of cmds.entries()) step(tree, model, removed, cmd, id);
           assert.deepEqual(
             [...tree].map((n) => n.value),
             model.map((e) => e.id),
@@ -100,6 +151,24 @@ describe('IntervalTree against a brute-force model', () => {
     assert.equal(tree.size, 0);
     assert.equal(tree.iterFirst(0, 1e6), undefined);
   });
+
+  it('keeps subtreeLast exact when a removal stops its update walk early', () => {
+    // Removing node k moves its successor k + 1, the longest interval, up into k's place:
+    // every shape of `__rb_erase_augmented` (successor is the right child, or deeper, or k
+    // has one child) occurs for some k, and each update walk stops where the kernel's does.
+    for (let k = 0; k < 63; k++) {
+      const tree = new IntervalTree<number>();
+      const nodes = Array.from({ length: 64 }, (_, i) =>
+        tree.insert(i * 10, i === k + 1 ? 1_000_000 : i * 10 + 5, i),
+      );
+      tree.remove(nodes[k]!);
+      tree.assertValid();
+      assert.deepEqual(query(tree, 1000, 2000), [k + 1]);
+      tree.remove(nodes[k + 1]!);
+      tree.assertValid();
+      assert.equal(tree.iterFirst(1000, 2000), undefined);
+    }
+  });
 });
 
 describe('IntervalTree at user-space addresses (split coordinates)', () => {
@@ -120,7 +189,8 @@ describe('IntervalTree at user-space addresses (split coordinates)', () => {
           const tree = new IntervalTree<number>();
           const model: ModelEntry[] = [];
           for (const [id, [start, length]] of ins.entries()) {
-            step(tree, model, { kind: 'insert', start, length }, id);
+            const cmd = { kind: 'insert', start, length, viaNode: id % 2 === 1 } as const;
+            step(tree, model, [], cmd, id);
           }
           for (const [start, length] of qs) {
             assert.deepEqual(
@@ -201,6 +271,7 @@ describe('IntervalTree edge cases', () => {
     ] as const) {
       assert.throws(() => tree.insert(s, l, 0), InvalidArgumentError);
       assert.throws(() => tree.iterFirst(s, l), InvalidArgumentError);
+      assert.throws(() => IntervalTree.createNode(s, l, 0), InvalidArgumentError);
     }
     assert.equal(tree.size, 0);
   });
@@ -215,6 +286,36 @@ describe('IntervalTree edge cases', () => {
     assert.throws(() => one.remove(node), StateError);
     assert.throws(() => one.remove({ start: 1, last: 2, value: 0 }), StateError);
     assert.equal(one.has({ start: 1, last: 2, value: 0 }), false);
+  });
+
+  it('insertNode links only unlinked nodes, and a removed node again', () => {
+    const one = new IntervalTree<string>();
+    const two = new IntervalTree<string>();
+    const a = IntervalTree.createNode(10, 20, 'a');
+    assert.equal(one.has(a), false);
+    assert.throws(() => one.remove(a), StateError);
+    one.insertNode(a);
+    assert.throws(() => one.insertNode(a), StateError);
+    assert.throws(() => two.insertNode(a), StateError);
+    const b = one.insert(10, 30, 'b');
+    assert.throws(() => two.insertNode(b), StateError);
+    assert.throws(() => one.insertNode({ start: 1, last: 2, value: 'x' }), StateError);
+    one.remove(a);
+    two.insertNode(a);
+    assert.equal(one.has(a), false);
+    assert.equal(two.has(a), true);
+    one.remove(b);
+    one.insertNode(b); // the only node now: a red leaf made root must turn black
+    one.assertValid();
+    two.assertValid();
+    assert.deepEqual([one.size, two.size], [1, 1]);
+    assert.deepEqual(
+      [...one, ...two].map((n) => [n.value, n.start, n.last]),
+      [
+        ['b', 10, 30],
+        ['a', 10, 20],
+      ],
+    );
   });
 
   it('iterates in start order', () => {
