@@ -6,7 +6,8 @@
  * `mmu-notifier check` pays (its default is a thread per core).
  *
  * Protocol: `run` queues a job; the queue's head goes to the pool once it is ready, else to
- * the calling thread when that is idle; a job handed to either stays there. Which thread runs
+ * the calling thread when that is idle (after a turn of the event loop, in which the pool's
+ * answer can arrive); a job handed to either stays there. Which thread runs
  * a job changes nothing in its result (a job's result is a function of the job, `job.ts`),
  * and the coordinator applies results in DFS order whoever sent them, so the search is the
  * one the pool alone runs. A pool that cannot start (its ping rejects) gets the jobs anyway:
@@ -73,7 +74,12 @@ export class StartUpExecutor implements Executor {
     if (this.#ready || this.#running !== null || this.#queue.length === 0) return;
     const w = this.#queue.shift()!;
     this.#localJobs++;
-    this.#running = this.#local.run(w.job).then(w.resolve, w.reject);
+    this.#running = this.#local
+      .run(w.job)
+      .then(w.resolve, w.reject)
+      // The event loop turns before the next job: the pool's answer is a message, and a
+      // job shorter than the search's yield interval never gives it a turn.
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)));
     this.#running.finally(() => {
       this.#running = null;
       this.#pump();
