@@ -133,21 +133,10 @@ export function computeLast<T>(node: IntervalNode<T>): void {
  */
 function propagate<T>(node: IntervalNode<T> | null, stop: IntervalNode<T> | null): void {
   while (node !== stop && node !== null) {
-    let mh = node.lh;
-    let ml = node.ll;
-    const l = node.left;
-    const r = node.right;
-    if (l !== null && (l.mh > mh || (l.mh === mh && l.ml > ml))) {
-      mh = l.mh;
-      ml = l.ml;
-    }
-    if (r !== null && (r.mh > mh || (r.mh === mh && r.ml > ml))) {
-      mh = r.mh;
-      ml = r.ml;
-    }
+    const mh = node.mh;
+    const ml = node.ml;
+    computeLast(node);
     if (node.mh === mh && node.ml === ml) return;
-    node.mh = mh;
-    node.ml = ml;
     node = node.parent;
   }
 }
