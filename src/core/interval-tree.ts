@@ -124,7 +124,12 @@ export class IntervalTree<T> {
    */
   insertNode(node: IntervalTreeNode<T>): void {
     const z = node as IntervalNode<T>;
-    if (!(z instanceof IntervalNode) || z.owner !== null) {
+    if (!(z instanceof IntervalNode)) {
+      throw new StateError(
+        'IntervalTree.insertNode: not a tree node (make one with IntervalTree.createNode)',
+      );
+    }
+    if (z.owner !== null) {
       throw new StateError('IntervalTree.insertNode: the node is linked into a tree already');
     }
     if (this.#size >= IntervalTree.sizeMax) {

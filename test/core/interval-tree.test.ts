@@ -295,11 +295,15 @@ describe('IntervalTree edge cases', () => {
     assert.equal(one.has(a), false);
     assert.throws(() => one.remove(a), StateError);
     one.insertNode(a);
-    assert.throws(() => one.insertNode(a), StateError);
+    assert.throws(() => one.insertNode(a), /linked into a tree already/);
     assert.throws(() => two.insertNode(a), StateError);
     const b = one.insert(10, 30, 'b');
     assert.throws(() => two.insertNode(b), StateError);
-    assert.throws(() => one.insertNode({ start: 1, last: 2, value: 'x' }), StateError);
+    assert.throws(
+      () => one.insertNode({ start: 1, last: 2, value: 'x' }),
+      (e: unknown) => e instanceof StateError && /not a tree node/.test(e.message),
+    );
+    assert.equal(one.size, 2, 'a refused insertNode changes nothing');
     one.remove(a);
     two.insertNode(a);
     assert.equal(one.has(a), false);
