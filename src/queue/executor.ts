@@ -9,7 +9,7 @@
  * | state of a job id        | where it shows                    | `run(job)`                              |
  * |--------------------------|-----------------------------------|-----------------------------------------|
  * | result stored            | run `results` hash                | resolves with it at once (no enqueue)   |
- * | recorded, no result      | run `jobs` hash                   | (re-)adds it to bullmq (a no-op if there) and waits |
+ * | recorded, no result      | run `jobs` hash                   | (re-)adds it to bullmq (a no-op if there; a waiting copy takes the new data) and waits |
  * | waiting / active         | bullmq                            | waits (a dead worker's job: bullmq's stalled check puts it back to wait) |
  * | completed                | bullmq, with its return value     | stores the result (unless `keep` says no), resolves, removes the bullmq job |
  * | failed (attempts spent)  | bullmq, with the reason           | rejects: {@link QueueError}             |
@@ -132,6 +132,7 @@ export class QueueExecutor<J extends KeyedJob, R> {
     });
     this.#waiters.set(id, { key, job, promise, resolve, reject, looking: false, again: false });
     if (await store.recordJob(key, JSON.stringify(job))) await store.count('jobs', 1);
+    else await this.#refresh(id, key, job);
     await this.#enqueue(key, job);
     this.#look(id);
     return promise;
@@ -165,6 +166,20 @@ export class QueueExecutor<J extends KeyedJob, R> {
       removeOnComplete: false,
       removeOnFail: false,
     });
+  }
+
+  /**
+   * A resumed run: a copy of the job that still waits in bullmq since an earlier coordinator
+   * carries that coordinator's data (a check job's deadline, `check/parallel/job.ts`); it takes
+   * this one's. A copy a worker already runs is left to finish (a result cut by the old
+   * deadline is not kept, and the run can be resumed again).
+   */
+  async #refresh(id: string, key: string, job: unknown): Promise<void> {
+    const queued = await Job.fromId<QueueJobData>(this.#queue, id);
+    if (queued === undefined || JSON.stringify(queued.data.job) === JSON.stringify(job)) return;
+    const state = await queued.getState();
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized')
+      await queued.updateData({ runId: this.#o.store.runId, key, job });
   }
 
   #rescan(): void {

@@ -4,18 +4,21 @@
  * small search walks the tree in rounds through the queue executor. Checks: every job runs
  * once and its result is stored once; a coordinator stopped mid-run and started again with
  * the same run id reruns no job; a duplicate result changes nothing; a run id that checks
- * something else is refused; a worker that cannot load the scenario is a typed error; bad
+ * something else is refused; a worker that cannot load the scenario is a typed error; a
+ * resumed run's job replaces its copy still waiting from the stopped coordinator; bad
  * URLs and an unreachable server are typed errors.
  * Needs `redis-server` (skipped visibly without it).
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueError } from '../../src/errors.ts';
-import { connectRedis } from '../../src/queue/connection.ts';
+import { bullConnection, connectRedis } from '../../src/queue/connection.ts';
 import { QueueExecutor } from '../../src/queue/executor.ts';
-import type { RunMeta } from '../../src/queue/layout.ts';
+import { bullJobId, JOB_QUEUE, KEY_PREFIX, type RunMeta } from '../../src/queue/layout.ts';
 import { RunStore } from '../../src/queue/run-store.ts';
 import { parseQueueUrl } from '../../src/queue/url.ts';
 import { type QueueWorker, startQueueWorker } from '../../src/queue/worker.ts';
@@ -187,6 +190,48 @@ describe('distributed engine (synthetic jobs)', { skip: skipWithoutRedis() }, ()
         /cannot load the scenario 'no-such-tree'.*no such tree/.test(e.message),
     );
     await executor.close();
+  });
+
+  test('a resumed run gives a job that still waits in bullmq its own data (a new deadline)', async () => {
+    // No worker: the first coordinator's copy of the job waits in bullmq when it stops.
+    for (const w of workers.splice(0)) await w.close();
+    const first = await open('tree5');
+    const stale = first.executor.run({ id: '', deadline: 1 } as TreeJob);
+    stale.catch(() => {}); // rejected by close: the coordinator stopped
+    const queue = new Queue(JOB_QUEUE, {
+      connection: bullConnection(parseQueueUrl(server.url)),
+      prefix: KEY_PREFIX,
+    });
+    const queued = async () => (await queue.getJob(bullJobId('tree5', '')))?.data.job;
+    const until = async (done: (job: { deadline: number } | undefined) => boolean) => {
+      for (let i = 0; i < 250 && !done(await queued()); i++) await sleep(20);
+    };
+    await until((job) => job !== undefined);
+    await first.executor.close();
+    const again = await open('tree5');
+    const seen: unknown[] = [];
+    try {
+      const fresh = again.executor.run({ id: '', deadline: 2 } as TreeJob);
+      fresh.catch(() => {}); // rejected by close, should an assertion fail first
+      await until((job) => job?.deadline === 2);
+      assert.equal((await queued())?.deadline, 2, 'the waiting copy took the new data');
+      workers.push(
+        await startQueueWorker({
+          address: parseQueueUrl(server.url),
+          redis,
+          load: async () => async (job) => {
+            seen.push(job);
+            return { id: '', children: [] } satisfies TreeResult;
+          },
+          log: () => {},
+        }),
+      );
+      await fresh;
+    } finally {
+      await queue.close();
+      await again.executor.close();
+    }
+    assert.deepEqual(seen, [{ id: '', deadline: 2 }], 'the worker ran the new copy only');
   });
 });
 
