@@ -54,6 +54,11 @@ export interface PointProbe {
    * on in other threads, which no probe sees). Optional.
    */
   idle?(): void;
+  /**
+   * A job ended, on any thread (a pool's threads run no probe): the search moves although no
+   * step ran here, so a watchdog that sees no step is not looking at a hang. Optional.
+   */
+  jobEnded?(): void;
 }
 
 /** What the run (the host) does when the scheduler signals. */

@@ -16,8 +16,10 @@
  *
  * With `--workers` > 1 the runs are in the pool's threads, which the probe does not see
  * (except the first jobs, run on the exploring thread while the pool starts, and the
- * finding's replay): a hang there is reported without its point, and the message says to
- * run `--workers 1`.
+ * finding's replay); each job's end moves it (`PointProbe.jobEnded`), and past the time
+ * limit jobs stop at their deadline, so only a thread that never ends its job holds it
+ * still. Such a hang is reported without its point, and the message says to run
+ * `--workers 1`.
  */
 
 import { Worker } from 'node:worker_threads';
@@ -133,7 +135,7 @@ class WorkerRun {
   readonly #reject: (error: unknown) => void;
   #ready: WorkerReady | undefined;
   #readyAt = 0;
-  #tick = -1;
+  #tick = '';
   #still = performance.now();
   #settled = false;
 

@@ -12,6 +12,7 @@
  * | `LABEL`         | the label id of that step's task and point, -1 when the label table is full |
  * | `PREEMPTIONS`   | preemptions of the current run up to that step                        |
  * | `TOTAL`         | steps resumed over every run (wraps past 2^31: a statistic only)      |
+ * | `JOBS`          | jobs ended, on any thread (`jobEnded`: the pool's threads write no steps) |
  * | `CHOICES + s`   | the task chosen at step `s` of the current run                        |
  *
  * The reader ({@link readLastPoint}) sees a consistent step: the writer stores the choice,
@@ -29,6 +30,7 @@ const STEP = 1;
 const LABEL = 2;
 const PREEMPTIONS = 3;
 const TOTAL = 4;
+const JOBS = 5;
 const CHOICES = 8;
 
 /** Distinct labels posted at most (a limit on everything); later ones read as unknown. */
@@ -75,6 +77,11 @@ export class SharedPointProbe implements PointProbe {
   /** No task runs here now: `STEP` back to -1, so a hang elsewhere is not pinned on this one. */
   idle(): void {
     Atomics.store(this.#cells, STEP, -1);
+  }
+
+  /** A job ended somewhere: the search moves (see `PointProbe.jobEnded`). */
+  jobEnded(): void {
+    Atomics.add(this.#cells, JOBS, 1);
   }
 
   #id(task: TaskRecord, op: Op): number {
@@ -128,8 +135,8 @@ export function readLastPoint(buffer: SharedArrayBuffer): LastPoint {
   };
 }
 
-/** A progress fingerprint: changes whenever the worker resumes a task. */
-export function probeTick(buffer: SharedArrayBuffer): number {
+/** A progress fingerprint: changes whenever the worker resumes a task or a job ends. */
+export function probeTick(buffer: SharedArrayBuffer): string {
   const cells = new Int32Array(buffer);
-  return Atomics.load(cells, RUN) * (STEPS_MAX + 1) + Atomics.load(cells, STEP);
+  return `${Atomics.load(cells, RUN)}:${Atomics.load(cells, STEP)}:${Atomics.load(cells, JOBS)}`;
 }

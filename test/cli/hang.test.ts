@@ -28,11 +28,12 @@ export default defineScenario({
 });
 `;
 
-// Busy-waits in the pool's threads only (tinypool names them in the environment), after
-// enough schedules that the exploring thread is still searching when the pool is up.
+// Busy-waits in the pool's threads only (tinypool's \`workerId\` is undefined elsewhere),
+// after enough schedules that the exploring thread is still searching when the pool is up.
 const BUSY_IN_POOL = `import { defineScenario } from 'mmu-notifier';
+import { workerId } from '${import.meta.resolve('tinypool')}';
 
-const pooled = process.env.TINYPOOL_WORKER_ID !== undefined;
+const pooled = workerId !== undefined;
 
 export default defineScenario({
   name: 'busy-in-pool',
@@ -47,6 +48,9 @@ export default defineScenario({
   },
 });
 `;
+
+// The same search with no busy-wait: more schedules than a few seconds explore.
+const LONG = BUSY_IN_POOL.replace('while (pooled) {}', '');
 
 const SPIN_WAIT = `import { defineScenario } from 'mmu-notifier';
 
@@ -70,6 +74,7 @@ describe('mmu-notifier check: a task that never yields', () => {
       'busy.ts': BUSY_WAIT,
       'busy-in-pool.ts': BUSY_IN_POOL,
       'spin.ts': SPIN_WAIT,
+      'long.ts': LONG,
     }));
   });
   after(() => cleanup());
@@ -110,6 +115,16 @@ describe('mmu-notifier check: a task that never yields', () => {
     // The exploring thread's own runs ended long before: the hang is not pinned on them.
     assert.match(r.out, /hang: a worker thread stopped answering .* --workers 1 names its task/);
     assert.ok(noStack(r.out + r.err));
+  });
+
+  it('with worker threads, a search cut by --time-limit ends there: no hang is made up', async () => {
+    // Jobs queued for the pool's threads used to run whole budgets past the limit, while the
+    // probe (which sees no pool thread's step) stood still: a hang finding on a healthy run.
+    const r = await cli(['check', 'long.ts', '--time-limit', '3s', '--workers', '2'], dir);
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.match(r.out, /no finding in the schedules explored \(not a proof/);
+    assert.match(r.out, /search stopped by timeLimitMs/);
+    assert.doesNotMatch(r.out, /hang/);
   });
 
   it('a spin-wait with a yield is proven fair; --no-fairness calls it a livelock', async () => {

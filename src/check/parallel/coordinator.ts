@@ -27,8 +27,9 @@
  * the rounds depend on the number of workers.
  *
  * Budgets: `maxSchedules` is shared out among a round's jobs in DFS order, so the search never
- * runs more (probe runs aside); `timeLimitMs` is checked between rounds and passed to each job
- * (a job stopped by it ends the search, incomplete).
+ * runs more (probe runs aside); `timeLimitMs` is checked between rounds, and each job gets its end
+ * as a wall-clock deadline (a job stopped by it ends the search, incomplete; a job that
+ * starts late does not run past it).
  */
 
 import { InternalError } from '../../errors.ts';
@@ -118,6 +119,8 @@ export class Coordinator {
   readonly #executor: Executor;
   readonly #onProgress: ParallelProgress | undefined;
   readonly #startedMs = performance.now();
+  /** The jobs' deadline: the wall-clock time the time limit ends (see `job.ts`). */
+  readonly #deadlineMs: number;
   readonly #bound: number;
   readonly #jobSchedules: number;
   readonly #digest: ScheduleDigest = { a: 0, b: 0 };
@@ -143,6 +146,8 @@ export class Coordinator {
   ) {
     this.#jobSchedules = jobSchedules;
     this.#settings = settings;
+    // An unbounded limit (Infinity) stays a number through JSON (the queue's jobs).
+    this.#deadlineMs = Math.min(Date.now() + settings.timeLimitMs, Number.MAX_SAFE_INTEGER);
     this.#ref = ref;
     this.#executor = executor;
     this.#onProgress = onProgress;
@@ -235,14 +240,13 @@ export class Coordinator {
   }
 
   #base(id: string, maxSchedules: number): Omit<Job, 'kind'> & { protocol: number } {
-    const left = this.#settings.timeLimitMs - (performance.now() - this.#startedMs);
     return {
       protocol: JOB_PROTOCOL,
       id,
       scenario: this.#ref,
       options: jobOptionsOf(this.#settings),
       maxSchedules,
-      timeLimitMs: Math.max(1, left),
+      deadlineMs: this.#deadlineMs,
     };
   }
 

@@ -27,8 +27,12 @@
  * A result is a function of its job alone (a job is deterministic: same scenario, same
  * prefix, same budget, same runs), so jobs are idempotent: a job run twice (a retried queue
  * job, a duplicate) gives the same result, and the coordinator keeps the first result per
- * `id` and drops the others. Time is the one exception: a job stopped by `timeLimitMs`
- * says so (`stoppedBy`), and the whole check then ends incomplete.
+ * `id` and drops the others. Time is the one exception: a job stopped by its deadline says so
+ * (`stoppedBy: 'timeLimitMs'`), and the whole check then ends incomplete. The deadline is a
+ * wall-clock time, not a duration: a job that waited in a queue (the pool's, Redis's) past
+ * the check's time limit runs its probes and one run, not a whole budget, so a pooled check
+ * ends at its limit and not a round later. Across machines this assumes synchronized clocks;
+ * a clock ahead stops its jobs early, which makes a check incomplete, never wrong.
  */
 
 import { InvalidArgumentError } from '../../errors.ts';
@@ -46,7 +50,7 @@ import { loadScenarioRef, type ScenarioRef } from './scenario-ref.ts';
 export { runSettingsOf } from './job-runs.ts';
 
 /** The version of the job protocol; a job of another version is refused. */
-export const JOB_PROTOCOL = 1;
+export const JOB_PROTOCOL = 2;
 
 /** The checker settings a job runs under (the resolved `check()` options that runs need). */
 export interface JobOptions {
@@ -87,8 +91,11 @@ interface JobBase {
   readonly options: JobOptions;
   /** At most this many runs (the search's own runs; probes excluded). */
   readonly maxSchedules: number;
-  /** Stop after this long (then `stoppedBy: 'timeLimitMs'`). */
-  readonly timeLimitMs: number;
+  /**
+   * Stop at this wall-clock time, in ms since the epoch (`Date.now()`), after at least one
+   * run (then `stoppedBy: 'timeLimitMs'`): the check's deadline, shared by all its jobs.
+   */
+  readonly deadlineMs: number;
 }
 
 /** Explore the DFS subtree below `prefix` (see the module comment). */
@@ -167,6 +174,8 @@ function validateJob(job: Job): void {
       `job ${job.id}: protocol ${job.protocol}, expected ${JOB_PROTOCOL}`,
     );
   if (!(job.maxSchedules >= 1)) throw new InvalidArgumentError(`job ${job.id}: maxSchedules < 1`);
+  if (!Number.isFinite(job.deadlineMs))
+    throw new InvalidArgumentError(`job ${job.id}: deadlineMs is not a time`);
   if (job.kind === 'subtree' && job.options.reduction && job.options.preemptionBound !== null)
     throw new InvalidArgumentError(`job ${job.id}: reduction with a preemption bound`);
 }
@@ -201,7 +210,7 @@ export async function runJob(
   const all = job.options.allFindings === true;
   const searched = await search(loaded, strategy, log, run, counters, {
     maxSchedules: job.maxSchedules,
-    timeLimitMs: job.timeLimitMs,
+    timeLimitMs: job.deadlineMs - Date.now(),
     onProgress: undefined,
     onFinding: (found) => {
       onFinding?.(found);

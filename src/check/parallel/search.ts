@@ -101,6 +101,7 @@ export async function searchParallel(
   const executes = executor ?? startUp ?? here;
   const base = { schedules: counters.schedules, steps: counters.steps };
   const onProgress = (schedules: number, steps: number): void => {
+    run.probe?.jobEnded?.(); // a result came: the search moves, wherever the job ran
     if (settings.onProgress === undefined) return;
     settings.onProgress({
       strategy: settings.strategy,

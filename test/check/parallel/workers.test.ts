@@ -21,6 +21,7 @@ import { JobPool } from '../../../src/check/parallel/pool.ts';
 import { LocalExecutor } from '../../../src/check/parallel/search.ts';
 import { formatDigest } from '../../../src/check/strategies/dfs-node.ts';
 import type { CheckResult } from '../../../src/check/types.ts';
+import { InvalidArgumentError } from '../../../src/errors.ts';
 import { scenarioLibrary } from '../../../src/scenarios/index.ts';
 
 const BUDGET = 1_500;
@@ -110,5 +111,58 @@ describe('the ramp: the first rounds run smaller jobs', () => {
     assert.ok(budgets.every((b) => b <= JOB_SCHEDULES));
     assert.ok(budgets.includes(JOB_SCHEDULES), 'the full budget after the ramp');
     assert.ok(budgets.includes(Math.floor(JOB_SCHEDULES / 4)), 'the last ramp round');
+  });
+});
+
+describe('the time limit: one wall-clock deadline for every job', () => {
+  const entry = scenarioLibrary.find((e) => e.scenario.name === 'everyday-madvise-dontneed')!;
+  const ref = { library: entry.scenario.name };
+
+  it('every job of a check carries the deadline its time limit ends at', async () => {
+    const settings = resolveOptions({ ...entry.defaults, workers: 1, timeLimitMs: 60_000 });
+    const local = new LocalExecutor(entry.scenario);
+    const deadlines = new Set<number>();
+    const recording: Executor = {
+      run: (job) => {
+        deadlines.add(job.deadlineMs);
+        return local.run(job);
+      },
+    };
+    const before = Date.now();
+    const end = await new Coordinator(settings, ref, recording).run();
+    assert.ok(end.complete && end.jobs > 1, `${end.jobs} jobs`);
+    assert.equal(deadlines.size, 1, 'one deadline');
+    const [deadline] = deadlines;
+    assert.ok(deadline! >= before + 60_000 && deadline! <= Date.now() + 60_000, `${deadline}`);
+  });
+
+  it('a job that starts past the deadline runs once, and the search ends incomplete', async () => {
+    // As a job queued (in the pool, in Redis) while the time limit ran out.
+    const settings = resolveOptions({ ...entry.defaults, workers: 1 });
+    const local = new LocalExecutor(entry.scenario);
+    const runs: number[] = [];
+    const late: Executor = {
+      run: async (job) => {
+        const result = await local.run({ ...job, deadlineMs: Date.now() - 1 });
+        runs.push(result.schedules);
+        assert.equal(result.stoppedBy, 'timeLimitMs', job.id);
+        return result;
+      },
+    };
+    const end = await new Coordinator(settings, ref, late).run();
+    assert.deepEqual(runs, [1], 'one job of one run: no round after it');
+    assert.equal(end.complete, false);
+    assert.equal(end.stoppedBy, 'timeLimitMs');
+  });
+
+  it('a job without a deadline is refused, naming it', async () => {
+    const settings = resolveOptions({ ...entry.defaults, workers: 1 });
+    const local = new LocalExecutor(entry.scenario);
+    const broken: Executor = { run: (job) => local.run({ ...job, deadlineMs: Number.NaN }) };
+    await assert.rejects(
+      new Coordinator(settings, ref, broken).run(),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /deadlineMs is not a time/.test(String(e)),
+    );
   });
 });
