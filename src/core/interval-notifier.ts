@@ -14,7 +14,7 @@
  */
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
-import type { Op } from '../sched/scheduler.ts';
+import { OP_QUIET, type Op, PrimitiveOp } from '../sched/scheduler.ts';
 import type { AddressSpace } from './address-space.ts';
 import type { CoreNoteKind } from './core-state.ts';
 import type { IntervalTreeNode } from './interval-tree.ts';
@@ -46,14 +46,8 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   ) {
     this.#itree = itree;
     const obj = mm.scheduler.objectId(`${name}.seq`);
-    this.#seqRead = { kind: 'interval.seq', obj, write: false, name: `${name}.seq`, quiet: true };
-    this.#seqWrite = {
-      kind: 'interval.set_seq',
-      obj,
-      write: true,
-      name: `${name}.seq`,
-      quiet: true,
-    };
+    this.#seqRead = new PrimitiveOp('interval.seq', obj, false, `${name}.seq`, OP_QUIET);
+    this.#seqWrite = new PrimitiveOp('interval.set_seq', obj, true, `${name}.seq`, OP_QUIET);
   }
 
   /** Reads `seq`, recorded (`READ_ONCE(interval_sub->invalidate_seq)` in `read_begin`). */
