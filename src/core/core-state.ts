@@ -64,8 +64,14 @@ export type CoreNoteKind =
 
 /** The state of one address space shared by the walk modules. Internal to `src/core`. */
 export class CoreState {
-  /** True when the scheduler is controlled: record accesses and notes. */
+  /** True when the scheduler is controlled: record accesses. */
   readonly traced: boolean;
+  /**
+   * True when trace notes are kept: a controlled scheduler that records a trace
+   * (`Scheduler.tracing` not false). The checker's search runs record none, so building a
+   * note's detail there (`describeRange`, `String(seq)`) was wasted work.
+   */
+  readonly noting: boolean;
   /** The SRCU domain of this address space (the kernel has one global `srcu`). */
   readonly srcu: Srcu;
   /** The notifier list. */
@@ -100,6 +106,7 @@ export class CoreState {
     hook: DiagnosticHook | undefined,
   ) {
     this.traced = sched.controlled;
+    this.noting = sched.controlled && sched.tracing !== false;
     this.#hook = hook;
     this.srcu = new Srcu({ scheduler: sched, name: `${name}.srcu` });
     const lockId = sched.objectId(`${name}.lock`);
@@ -152,9 +159,9 @@ export class CoreState {
     if (this.traced) this.sched.access(this.readOp);
   }
 
-  /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */
+  /** Writes a trace note; callers test {@link CoreState.noting} first on hot paths. */
   note(kind: CoreNoteKind, name: string, detail?: string): void {
-    if (this.traced)
+    if (this.noting)
       this.sched.annotate({ kind, name, ...(detail === undefined ? {} : { detail }) });
   }
 

@@ -74,7 +74,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     await this.#itree.remove(this as IntervalSubscription<unknown>);
   }
 
-  /** A trace note about this interval (callers test `#itree.traced` first). */
+  /** A trace note about this interval (callers test `#itree.noting` first). */
   #note(kind: CoreNoteKind, detail: string): void {
     this.#itree.note(kind, this as IntervalSubscription<unknown>, detail);
   }
@@ -88,7 +88,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   readRetry(seq: number): boolean {
     this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
-    if (this.#itree.traced) this.#note('interval.read_retry', verdict(seq, this.seq));
+    if (this.#itree.noting) this.#note('interval.read_retry', verdict(seq, this.seq));
     return retry;
   }
 
@@ -96,7 +96,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   checkRetry(seq: number): boolean {
     this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
-    if (this.#itree.traced) this.#note('interval.check_retry', verdict(seq, this.seq));
+    if (this.#itree.noting) this.#note('interval.check_retry', verdict(seq, this.seq));
     return retry;
   }
 
@@ -111,7 +111,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     }
     const was = this.seq;
     this.writeSeq(seq);
-    if (this.#itree.traced) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
+    if (this.#itree.noting) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
   }
 }
 

@@ -129,6 +129,11 @@ export interface Scheduler {
   /** True for a controlled (checker) scheduler; the core uses it to skip tracing work. */
   readonly controlled: boolean;
   /**
+   * False when {@link Scheduler.annotate} drops every note (a checker run that records no
+   * trace): callers may skip building them. Absent or true: notes are wanted.
+   */
+  readonly tracing?: boolean;
+  /**
    * A scheduling point. Resolves when the calling task may continue: at once for the event
    * loop when `ready` is absent or true; when chosen, for a controlled scheduler.
    * Pairs with {@link Scheduler.kick} on the object when `ready` is given.
