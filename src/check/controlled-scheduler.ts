@@ -78,6 +78,8 @@ let nextRun = 1;
 /** The checker's {@link Scheduler}: one task at a time, the host chooses which. */
 export class ControlledScheduler implements Scheduler, Watched {
   readonly controlled = true;
+  /** False when this run records no trace: {@link ControlledScheduler.annotate} drops notes. */
+  readonly tracing: boolean;
   #host: SchedulerHost;
   readonly #log: ExecutionLog;
   readonly #trace: TraceEvent[] | null;
@@ -108,6 +110,7 @@ export class ControlledScheduler implements Scheduler, Watched {
     this.#host = host;
     this.#log = log;
     this.#trace = trace;
+    this.tracing = trace !== null;
     this.#probe = probe;
     // Assigned here, not as a field initializer: under tsx (esbuild `keepNames`) a named
     // arrow costs an `Object.defineProperty` per instance, once per run.

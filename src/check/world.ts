@@ -23,6 +23,7 @@ const fiberModules = new Map<string, KernelModule>();
 
 import { mightSleep, type Scheduler, yieldNow } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
+import type { SyncOptions } from '../sync/options.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
 import { Shared } from '../sync/shared.ts';
 import { SpinLock } from '../sync/spinlock.ts';
@@ -171,6 +172,18 @@ export function defineScenario(scenario: Scenario): Scenario {
 /** The options of a bare `world.addressSpace()`. */
 const EMPTY: WorldAddressSpaceOptions = Object.freeze({});
 
+/**
+ * The options of a world lock, without spreading the caller's: an object spread is a V8
+ * allocation site, and every checker run makes its locks again (see `PrimitiveOp`).
+ */
+function syncOptions(
+  scheduler: Scheduler,
+  name: string,
+  lockClass: string | undefined,
+): SyncOptions {
+  return lockClass === undefined ? { scheduler, name } : { scheduler, name, lockClass };
+}
+
 /** Where the world sends the core's contract diagnostics (a `contract` finding). */
 export type ContractSink = (kind: string, message: string) => void;
 
@@ -239,12 +252,12 @@ export class RunWorld implements World {
   }
 
   mutex(name?: string, options: LockClassOption = {}): Mutex {
-    return new Mutex({ ...options, scheduler: this.scheduler, name: this.label('mutex', name) });
+    return new Mutex(syncOptions(this.scheduler, this.label('mutex', name), options.lockClass));
   }
 
   spinLock(name?: string, options: LockClassOption = {}): SpinLock {
     const label = this.label('spinlock', name);
-    return new SpinLock({ ...options, scheduler: this.scheduler, name: label });
+    return new SpinLock(syncOptions(this.scheduler, label, options.lockClass));
   }
 
   waitQueue(name?: string): WaitQueue {
@@ -257,7 +270,7 @@ export class RunWorld implements World {
 
   rwsem(name?: string, options: LockClassOption = {}): RwSemaphore {
     const label = this.label('rwsem', name);
-    return new RwSemaphore({ ...options, scheduler: this.scheduler, name: label });
+    return new RwSemaphore(syncOptions(this.scheduler, label, options.lockClass));
   }
 
   shared<T>(initial: T, name?: string): Shared<T> {

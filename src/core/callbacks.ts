@@ -70,7 +70,7 @@ export function startFailed(
   rec.failed = true;
   // `ret = _ret`: an integer is passed through as the kernel's int; anything else is EAGAIN.
   rec.ret = !promise && typeof value === 'number' && Number.isInteger(value) ? value : EAGAIN;
-  if (core.traced) core.note('notifier.fail', who, `${describeRange(range)}: ${String(value)}`);
+  if (core.noting) core.note('notifier.fail', who, `${describeRange(range)}: ${String(value)}`);
   if (!promise && value !== EAGAIN) {
     core.report(
       'bad-return',

@@ -34,7 +34,7 @@
  * of the same object ({@link CoreState.read}).
  */
 
-import type { Op, Scheduler } from '../sched/scheduler.ts';
+import { OP_QUIET, type Op, PrimitiveOp, type Scheduler } from '../sched/scheduler.ts';
 import { Srcu } from '../sync/srcu.ts';
 import type { AddressSpace } from './address-space.ts';
 import type { Diagnostic, DiagnosticHook, DiagnosticKind } from './diagnostics.ts';
@@ -64,8 +64,14 @@ export type CoreNoteKind =
 
 /** The state of one address space shared by the walk modules. Internal to `src/core`. */
 export class CoreState {
-  /** True when the scheduler is controlled: record accesses and notes. */
+  /** True when the scheduler is controlled: record accesses. */
   readonly traced: boolean;
+  /**
+   * True when trace notes are kept: a controlled scheduler that records a trace
+   * (`Scheduler.tracing` not false). The checker's search runs record none, so building a
+   * note's detail there (`describeRange`, `String(seq)`) was wasted work.
+   */
+  readonly noting: boolean;
   /** The SRCU domain of this address space (the kernel has one global `srcu`). */
   readonly srcu: Srcu;
   /** The notifier list. */
@@ -89,6 +95,8 @@ export class CoreState {
   readonly #hook: DiagnosticHook | undefined;
   /** The lock's access op per caller (a handful of kernel function names). */
   readonly #lockOps = new Map<string, Op>();
+  /** The same for read-only sections (keyed by the name alone: no key string per call). */
+  readonly #readLockOps = new Map<string, Op>();
 
   constructor(
     readonly mm: AddressSpace,
@@ -98,16 +106,17 @@ export class CoreState {
     hook: DiagnosticHook | undefined,
   ) {
     this.traced = sched.controlled;
+    this.noting = sched.controlled && sched.tracing !== false;
     this.#hook = hook;
     this.srcu = new Srcu({ scheduler: sched, name: `${name}.srcu` });
     const lockId = sched.objectId(`${name}.lock`);
-    this.lockOp = { kind: 'mn.lock', obj: lockId, write: true, name: `${name}.lock` };
-    this.readOp = { kind: 'mn.read', obj: lockId, write: false, name: `${name}.lock`, quiet: true };
+    this.lockOp = new PrimitiveOp('mn.lock', lockId, true, `${name}.lock`);
+    this.readOp = new PrimitiveOp('mn.read', lockId, false, `${name}.lock`, OP_QUIET);
     const releasedId = sched.objectId(`${name}.released`);
-    const released = { obj: releasedId, name: `${name}.released`, quiet: true };
+    const released = `${name}.released`;
     this.releasedOps = {
-      read: { kind: 'mn.released', write: false, ...released },
-      write: { kind: 'mn.release', write: true, ...released },
+      read: new PrimitiveOp('mn.released', releasedId, false, released, OP_QUIET),
+      write: new PrimitiveOp('mn.release', releasedId, true, released, OP_QUIET),
     };
     this.itree = new IntervalState(this);
   }
@@ -136,15 +145,13 @@ export class CoreState {
    */
   lockRead(what: string): void {
     if (!this.traced) return;
-    const key = `read:${what}`;
-    let op = this.#lockOps.get(key);
-    if (op === undefined) this.#lockOps.set(key, (op = this.#lockOpOf(false, what)));
+    let op = this.#readLockOps.get(what);
+    if (op === undefined) this.#readLockOps.set(what, (op = this.#lockOpOf(false, what)));
     this.sched.access(op);
   }
 
   #lockOpOf(write: boolean, detail: string): Op {
-    const { kind, obj, name } = this.lockOp;
-    return { kind, obj, write, name, detail };
+    return new PrimitiveOp('mn.lock', this.lockOp.obj, write, `${this.name}.lock`, 0, detail);
   }
 
   /** A plain read of this state (a getter, a wait condition): recorded for the checker. */
@@ -152,9 +159,9 @@ export class CoreState {
     if (this.traced) this.sched.access(this.readOp);
   }
 
-  /** Writes a trace note; callers test {@link CoreState.traced} first on hot paths. */
+  /** Writes a trace note; callers test {@link CoreState.noting} first on hot paths. */
   note(kind: CoreNoteKind, name: string, detail?: string): void {
-    if (this.traced)
+    if (this.noting)
       this.sched.annotate({ kind, name, ...(detail === undefined ? {} : { detail }) });
   }
 

@@ -28,7 +28,7 @@ type Sub = Subscription<unknown>;
 function startAnswer(core: CoreState, rec: InFlight, sub: Sub, value: unknown): void {
   if (value === undefined || value === 0) {
     rec.addStarted(sub);
-    if (core.traced) core.note('notifier.start', sub.name, describeRange(rec.range));
+    if (core.noting) core.note('notifier.start', sub.name, describeRange(rec.range));
   } else {
     startFailed(core, rec, sub.name, sub.ops.invalidateRangeEnd !== undefined, value, false);
   }
@@ -59,13 +59,13 @@ export function startFrom(
       value = ops.invalidateRangeStart(node, range);
     } catch (error) {
       callbackThrew(core, rec, node.name, 'invalidateRangeStart', error);
-      if (core.traced) core.note('notifier.fail', node.name, `${describeRange(range)}: threw`);
+      if (core.noting) core.note('notifier.fail', node.name, `${describeRange(range)}: threw`);
       continue;
     }
     if (value === undefined || value === 0) {
       // The hot path: a synchronous success.
       rec.addStarted(node);
-      if (core.traced) core.note('notifier.start', node.name, describeRange(range));
+      if (core.noting) core.note('notifier.start', node.name, describeRange(range));
       continue;
     }
     if (isThenable(value)) {
@@ -91,7 +91,7 @@ async function startAsync(
     value = await pending;
   } catch (error) {
     callbackThrew(core, rec, node.name, 'invalidateRangeStart', error);
-    if (core.traced) core.note('notifier.fail', node.name, `${describeRange(rec.range)}: threw`);
+    if (core.noting) core.note('notifier.fail', node.name, `${describeRange(rec.range)}: threw`);
     return startFrom(core, rec, node.hnext, live);
   }
   startAnswer(core, rec, node, value);
@@ -101,7 +101,7 @@ async function startAsync(
 /** Calls one end; returns a Promise only for a blockable end that returned one. */
 function callEnd(core: CoreState, rec: InFlight, sub: Sub): PromiseLike<unknown> | undefined {
   const blockable = rec.range.blockable;
-  if (core.traced) core.note('notifier.end', sub.name, describeRange(rec.range));
+  if (core.noting) core.note('notifier.end', sub.name, describeRange(rec.range));
   let result: unknown;
   try {
     result = sub.ops.invalidateRangeEnd!(sub, rec.range);

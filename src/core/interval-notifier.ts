@@ -14,7 +14,7 @@
  */
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
-import type { Op } from '../sched/scheduler.ts';
+import { OP_QUIET, type Op, PrimitiveOp } from '../sched/scheduler.ts';
 import type { AddressSpace } from './address-space.ts';
 import type { CoreNoteKind } from './core-state.ts';
 import type { IntervalTreeNode } from './interval-tree.ts';
@@ -46,14 +46,8 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   ) {
     this.#itree = itree;
     const obj = mm.scheduler.objectId(`${name}.seq`);
-    this.#seqRead = { kind: 'interval.seq', obj, write: false, name: `${name}.seq`, quiet: true };
-    this.#seqWrite = {
-      kind: 'interval.set_seq',
-      obj,
-      write: true,
-      name: `${name}.seq`,
-      quiet: true,
-    };
+    this.#seqRead = new PrimitiveOp('interval.seq', obj, false, `${name}.seq`, OP_QUIET);
+    this.#seqWrite = new PrimitiveOp('interval.set_seq', obj, true, `${name}.seq`, OP_QUIET);
   }
 
   /** Reads `seq`, recorded (`READ_ONCE(interval_sub->invalidate_seq)` in `read_begin`). */
@@ -80,7 +74,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     await this.#itree.remove(this as IntervalSubscription<unknown>);
   }
 
-  /** A trace note about this interval (callers test `#itree.traced` first). */
+  /** A trace note about this interval (callers test `#itree.noting` first). */
   #note(kind: CoreNoteKind, detail: string): void {
     this.#itree.note(kind, this as IntervalSubscription<unknown>, detail);
   }
@@ -94,7 +88,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   readRetry(seq: number): boolean {
     this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
-    if (this.#itree.traced) this.#note('interval.read_retry', verdict(seq, this.seq));
+    if (this.#itree.noting) this.#note('interval.read_retry', verdict(seq, this.seq));
     return retry;
   }
 
@@ -102,7 +96,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
   checkRetry(seq: number): boolean {
     this.mm.scheduler.access(this.#seqRead);
     const retry = this.seq !== seq;
-    if (this.#itree.traced) this.#note('interval.check_retry', verdict(seq, this.seq));
+    if (this.#itree.noting) this.#note('interval.check_retry', verdict(seq, this.seq));
     return retry;
   }
 
@@ -117,7 +111,7 @@ export class IntervalSubscription<D> implements MmuIntervalNotifier<D> {
     }
     const was = this.seq;
     this.writeSeq(seq);
-    if (this.#itree.traced) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
+    if (this.#itree.noting) this.#note('interval.set_seq', `seq ${seq} (was ${was})`);
   }
 }
 

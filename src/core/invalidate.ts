@@ -97,7 +97,7 @@ function settle(core: CoreState, rec: InFlight, ret: number): StartResult {
     core.itree.invEnd(true);
     rec.itreeActive = false;
   }
-  if (core.traced) core.note('eagain', core.name, describeRange(rec.range));
+  if (core.noting) core.note('eagain', core.name, describeRange(rec.range));
   core.inFlight.release(rec, false);
   if (error !== null) throw error;
   return ret;

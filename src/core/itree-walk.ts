@@ -71,8 +71,8 @@ function walkFrom(
       callbackThrew(core, rec, sub.name, 'invalidate', error);
       break;
     }
-    if (answer === true && !core.traced) {
-      // The hot path: done, no finish.
+    if (answer === true && !core.noting) {
+      // The hot path: done, no finish (takeAnswer would only add the note).
       node = searchNext(node, q.sh, q.sl, q.eh, q.el);
       continue;
     }
@@ -113,7 +113,7 @@ function takeAnswer(
   sub: IntervalSubscription<unknown>,
   answer: unknown,
 ): boolean {
-  if (core.traced) {
+  if (core.noting) {
     core.note('interval.invalidate', sub.name, `${describeRange(rec.range)}: ${String(answer)}`);
   }
   if (answer === true) return true;
@@ -153,7 +153,7 @@ function secondPass(core: CoreState, rec: InFlight, i: number): boolean | Promis
   const count = rec.finishes.length;
   for (; i < count; i++) {
     const sub = rec.finishSubs[i]!;
-    if (core.traced) core.note('interval.finish', sub.name, describeRange(rec.range));
+    if (core.noting) core.note('interval.finish', sub.name, describeRange(rec.range));
     rec.finishesRun++;
     let result: unknown;
     try {

@@ -84,7 +84,7 @@ export class IntervalState {
     const node = searchFirst(this.#root, query.sh, query.sl, query.eh, query.el);
     if (node !== undefined && (this.seq & 1) === 0) {
       this.seq++; // seq |= 1 (no bitwise op: seq may pass 2^31)
-      if (core.traced) core.note('seq', core.name, String(this.seq));
+      if (core.noting) core.note('seq', core.name, String(this.seq));
     }
     return node;
   }
@@ -103,7 +103,7 @@ export class IntervalState {
     assertInternal(mayUnderflow || this.active > 0, 'mn_itree_inv_end without an active range');
     if (--this.active !== 0 || (this.seq & 1) === 0) return;
     this.seq++;
-    if (core.traced) core.note('seq', core.name, String(this.seq));
+    if (core.noting) core.note('seq', core.name, String(this.seq));
     const deferred = this.deferred;
     if (deferred.length !== 0) {
       for (let i = deferred.length - 1; i >= 0; i--) {
@@ -135,11 +135,11 @@ export class IntervalState {
       if (this.isInvalidating()) this.deferred.push(sub);
       else {
         this.seq++; // even here: seq |= 1
-        if (core.traced) core.note('seq', core.name, String(this.seq));
+        if (core.noting) core.note('seq', core.name, String(this.seq));
         sub.node = this.tree.insert(sub.start, sub.last, sub);
       }
       sub.writeSeq(this.seq);
-      if (core.traced) this.#noteInsert(sub);
+      if (core.noting) this.#noteInsert(sub);
     } else {
       if (this.isInvalidating()) {
         // `WARN_ON(mn_itree_is_invalidating(subscriptions))`: only after a `kernel` underflow.
@@ -149,7 +149,7 @@ export class IntervalState {
       }
       sub.writeSeq(this.seq - 1);
       sub.node = this.tree.insert(sub.start, sub.last, sub);
-      if (core.traced) this.#noteInsert(sub);
+      if (core.noting) this.#noteInsert(sub);
     }
   }
 
@@ -163,12 +163,12 @@ export class IntervalState {
    * when the scheduler is controlled. Not a scheduling point, no effect on reduction.
    */
   note(kind: CoreNoteKind, sub: IntervalSubscription<unknown>, detail: string): void {
-    if (this.#core.traced) this.#core.note(kind, sub.name, detail);
+    if (this.#core.noting) this.#core.note(kind, sub.name, detail);
   }
 
-  /** True when the scheduler is controlled: callers build a note's detail only then. */
-  get traced(): boolean {
-    return this.#core.traced;
+  /** True when trace notes are kept ({@link CoreState.noting}): callers build a note's detail only then. */
+  get noting(): boolean {
+    return this.#core.noting;
   }
 
   /**
@@ -194,7 +194,7 @@ export class IntervalState {
       this.tree.remove(sub.node);
       sub.node = null;
     }
-    if (core.traced) {
+    if (core.noting) {
       const how = seq !== 0 ? 'deferred, waits for the invalidation to end' : 'unlinked';
       core.note('interval.remove', sub.name, `${how}`);
     }
@@ -228,7 +228,7 @@ export class IntervalState {
     const isInvalidating = seq === this.seq;
     mightInvalidate(this.#core.sched); // may wait for an invalidation to end: as the kernel
     if (isInvalidating) await this.wq.wait(() => this.#seqMoved(seq));
-    if (core.traced) {
+    if (core.noting) {
       core.note('interval.read_begin', sub.name, `seq ${seq}${isInvalidating ? ' (waited)' : ''}`);
     }
     return seq;

@@ -45,7 +45,7 @@ async function callRelease(core: CoreState, sub: Subscription<unknown>): Promise
   if (ops.release === undefined) return null;
   const rec = new InFlight();
   rec.range = RELEASE_RANGE;
-  if (core.traced) core.note('release', sub.name);
+  if (core.noting) core.note('release', sub.name);
   try {
     const result = ops.release(sub, core.mm);
     if (isThenable(result)) await result;
@@ -151,7 +151,7 @@ export async function release(core: CoreState): Promise<void> {
   core.lock(); // every core op reads `released` under the lock
   if (core.traced) core.sched.access(core.releasedOps.write);
   core.released = true;
-  if (core.traced) core.note('release', core.name);
+  if (core.noting) core.note('release', core.name);
   for (const rec of core.inFlight.open) {
     core.report(
       'open-at-release',

@@ -22,7 +22,7 @@ import { type NowOrLater, thenNow } from '../core/notifier-subscriptions.ts';
 import type { MmuIntervalNotifier, MmuIntervalNotifierOps } from '../core/ops.ts';
 import type { MmuNotifierRange } from '../core/range.ts';
 import { StateError } from '../errors.ts';
-import type { Op } from '../sched/scheduler.ts';
+import { type Op, PrimitiveOp } from '../sched/scheduler.ts';
 import { Mutex } from '../sync/mutex.ts';
 import { EBUSY, EINVAL, ENOENT } from './errno.ts';
 import { type HmmPfn, hmmRangeFault } from './hmm.ts';
@@ -94,7 +94,7 @@ export class Dmirror implements Mirror {
     this.bugs = bugs;
     this.mutex = new Mutex({ scheduler: mm.sched, name: `${name}.mutex` });
     const id = mm.sched.objectId(`${name}.pt`);
-    this.#ptOp = { kind: 'xa.store', obj: id, write: true, name: `${name}.pt` };
+    this.#ptOp = new PrimitiveOp('xa.store', id, true, `${name}.pt`);
     this.attachEpoch = mm.epoch;
   }
 

@@ -27,7 +27,7 @@ import type { NotifierSubscriptions } from '../core/notifier-subscriptions.ts';
 import { settled } from '../core/notifier-subscriptions.ts';
 import { ADDRESS_END, EAGAIN, type MmuNotifierRange } from '../core/range.ts';
 import { InvalidArgumentError, StateError } from '../errors.ts';
-import type { Op, Scheduler } from '../sched/scheduler.ts';
+import { type Op, PrimitiveOp, type Scheduler } from '../sched/scheduler.ts';
 import { RwSemaphore } from '../sync/rwsem.ts';
 import { SpinLock } from '../sync/spinlock.ts';
 import { faultIn, getUserPage, handleMmFault } from './mm-fault.ts';
@@ -107,21 +107,13 @@ export class Mm {
     this.unstable = new Word(false, `${this.name}.MMF_UNSTABLE`, this.sched);
     this.users = new Word(1, `${this.name}.mm_users`, this.sched);
     const ptId = this.sched.objectId(`${this.name}.page_table`);
-    this.#ptOp = { kind: 'pte.access', obj: ptId, write: true, name: `${this.name}.page_table` };
-    this.#ptReadOp = { kind: 'pte.read', obj: ptId, write: false, name: `${this.name}.page_table` };
-    const subsId = this.sched.objectId(`${this.name}.notifier_subscriptions`);
-    this.#subsRead = {
-      kind: 'mm.released',
-      obj: subsId,
-      write: false,
-      name: `${this.name}.notifier_subscriptions`,
-    };
-    this.#subsWrite = {
-      kind: 'mm.release',
-      obj: subsId,
-      write: true,
-      name: `${this.name}.notifier_subscriptions`,
-    };
+    const pt = `${this.name}.page_table`;
+    this.#ptOp = new PrimitiveOp('pte.access', ptId, true, pt);
+    this.#ptReadOp = new PrimitiveOp('pte.read', ptId, false, pt);
+    const subs = `${this.name}.notifier_subscriptions`;
+    const subsId = this.sched.objectId(subs);
+    this.#subsRead = new PrimitiveOp('mm.released', subsId, false, subs);
+    this.#subsWrite = new PrimitiveOp('mm.release', subsId, true, subs);
   }
 
   /**

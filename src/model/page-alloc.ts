@@ -16,7 +16,7 @@
  */
 
 import { InvalidArgumentError, OverflowError, StateError } from '../errors.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import { defaultScheduler, type Op, PrimitiveOp, type Scheduler } from '../sched/scheduler.ts';
 
 /** The size of a page in bytes: the kernel's `PAGE_SIZE` on x86-64. */
 export const PAGE_SIZE = 4096;
@@ -47,7 +47,7 @@ export class PageAllocator {
   constructor(scheduler: Scheduler = defaultScheduler) {
     this.#sched = scheduler;
     this.id = scheduler.objectId('page_alloc');
-    this.#op = { kind: 'page.ref', obj: this.id, write: true, name: 'page_alloc' };
+    this.#op = new PrimitiveOp('page.ref', this.id, true, 'page_alloc');
   }
 
   /**

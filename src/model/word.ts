@@ -10,7 +10,13 @@
  * recorded all the same (a read the reduction did not see would make it unsound).
  */
 
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 
 /** A recorded kernel variable (`atomic_t`, or a lock-protected field). */
 export class Word<T> {
@@ -29,9 +35,9 @@ export class Word<T> {
     this.name = name;
     this.id = scheduler.objectId(name);
     this.#value = initial;
-    this.#load = { kind: 'word.load', obj: this.id, write: false, name };
-    this.#store = { kind: 'word.store', obj: this.id, write: true, name };
-    this.#peek = { kind: 'word.peek', obj: this.id, write: false, name, quiet: true };
+    this.#load = new PrimitiveOp('word.load', this.id, false, name);
+    this.#store = new PrimitiveOp('word.store', this.id, true, name);
+    this.#peek = new PrimitiveOp('word.peek', this.id, false, name, OP_QUIET);
   }
 
   /** `READ_ONCE()` / `atomic_read()`: records a read. */

@@ -63,6 +63,54 @@ export interface Op {
   readonly quiet?: boolean;
 }
 
+/**
+ * An {@link Op} a primitive makes once per instance (its lock, unlock, peek... ops), built by
+ * `new`, not by an object literal. Every field is set (`commutes` and `quiet` false, `detail`
+ * undefined when not given), so each such op has one hidden class.
+ *
+ * Why not a literal: a literal has a V8 allocation site. The checker builds every primitive
+ * again for each run and keeps its ops for the whole run, so under V8's default flags
+ * (allocation-site pretenuring) these sites were judged long-lived, and constructing a
+ * `Mutex` cost 8% of `two-pass-multi-gpu`'s CPU time (0.3% with
+ * `--no-allocation-site-pretenuring`). An object made by `new` has no allocation site.
+ */
+export class PrimitiveOp implements Op {
+  readonly kind: string;
+  readonly obj: number;
+  readonly write: boolean;
+  readonly commutes: boolean;
+  readonly name: string;
+  readonly detail: string | undefined;
+  readonly quiet: boolean;
+
+  /**
+   * @param kind the operation (`mutex.lock`); `obj` the object id; `write` false for a read;
+   * `name` the object's label; `flags` {@link OP_COMMUTES} | {@link OP_QUIET}; `detail`
+   * free text.
+   */
+  constructor(
+    kind: string,
+    obj: number,
+    write: boolean,
+    name: string,
+    flags = 0,
+    detail: string | undefined = undefined,
+  ) {
+    this.kind = kind;
+    this.obj = obj;
+    this.write = write;
+    this.commutes = (flags & OP_COMMUTES) !== 0;
+    this.name = name;
+    this.detail = detail;
+    this.quiet = (flags & OP_QUIET) !== 0;
+  }
+}
+
+/** {@link PrimitiveOp} flag: `Op.commutes`. */
+export const OP_COMMUTES = 1;
+/** {@link PrimitiveOp} flag: `Op.quiet`. */
+export const OP_QUIET = 2;
+
 /** A trace note: something worth seeing in a trace that is not a scheduling decision. */
 export interface TraceNote {
   /** What happened: `invalidate.start`, `invalidate.end`, `eagain`, `seq`, `fault.retry`... */
@@ -80,6 +128,11 @@ export interface TraceNote {
 export interface Scheduler {
   /** True for a controlled (checker) scheduler; the core uses it to skip tracing work. */
   readonly controlled: boolean;
+  /**
+   * False when {@link Scheduler.annotate} drops every note (a checker run that records no
+   * trace): callers may skip building them. Absent or true: notes are wanted.
+   */
+  readonly tracing?: boolean;
   /**
    * A scheduling point. Resolves when the calling task may continue: at once for the event
    * loop when `ready` is absent or true; when chosen, for a controlled scheduler.

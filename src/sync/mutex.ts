@@ -14,7 +14,13 @@
 
 import { LockStateError } from '../errors.ts';
 import { LOCK_TRYLOCK, type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct mutex`. Ownership is not tracked: any task may unlock (as in models). */
@@ -41,24 +47,12 @@ export class Mutex {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'mutex';
     this.id = this.#sched.objectId(this.name);
-    this.#lockOp = { kind: 'mutex.lock', obj: this.id, write: true, name: this.name };
-    this.#tryOp = { kind: 'mutex.trylock', obj: this.id, write: true, name: this.name };
-    this.#tryFailedOp = {
-      kind: 'mutex.trylock',
-      obj: this.id,
-      write: false,
-      name: this.name,
-      detail: 'failed',
-    };
-    this.#unlockOp = { kind: 'mutex.unlock', obj: this.id, write: true, name: this.name };
+    this.#lockOp = new PrimitiveOp('mutex.lock', this.id, true, this.name);
+    this.#tryOp = new PrimitiveOp('mutex.trylock', this.id, true, this.name);
+    this.#tryFailedOp = new PrimitiveOp('mutex.trylock', this.id, false, this.name, 0, 'failed');
+    this.#unlockOp = new PrimitiveOp('mutex.unlock', this.id, true, this.name);
     this.#map = lockMap(this.name, options.lockClass);
-    this.#peekOp = {
-      kind: 'mutex.is_locked',
-      obj: this.id,
-      write: false,
-      name: this.name,
-      quiet: true,
-    };
+    this.#peekOp = new PrimitiveOp('mutex.is_locked', this.id, false, this.name, OP_QUIET);
   }
 
   /** True while held. Reading it is not a scheduling point (it is recorded as a read). */

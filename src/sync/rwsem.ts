@@ -16,7 +16,14 @@
 
 import { LockStateError } from '../errors.ts';
 import { LOCK_READ, LOCK_TRYLOCK, type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_COMMUTES,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct rw_semaphore`. */
@@ -26,70 +33,71 @@ export class RwSemaphore {
   /** The label given at construction. */
   readonly name: string;
   readonly #sched: Scheduler;
-  readonly #ops: Readonly<
-    Record<
-      | 'read'
-      | 'write'
-      | 'tryRead'
-      | 'tryWrite'
-      | 'tryReadFailed'
-      | 'tryWriteFailed'
-      | 'upRead'
-      | 'upWrite'
-      | 'peek',
-      Op
-    >
-  >;
+  readonly #readOp: Op;
+  readonly #writeOp: Op;
+  readonly #tryReadOp: Op;
+  readonly #tryWriteOp: Op;
+  readonly #tryReadFailedOp: Op;
+  readonly #tryWriteFailedOp: Op;
+  readonly #upReadOp: Op;
+  readonly #upWriteOp: Op;
+  readonly #peekOp: Op;
   readonly #map: LockMap;
   #readers = 0;
   #writer = false;
   /** Read holds per task (when the scheduler names tasks), and the writing task. */
   readonly #readHolds = new Map<number, number>();
   #writerTask = -1;
-  readonly #canRead = (): boolean => !this.#writer;
-  readonly #canWrite = (): boolean => !this.#writer && this.#readers === 0;
+  readonly #canRead: () => boolean;
+  readonly #canWrite: () => boolean;
 
   constructor(options: SyncOptions = {}) {
     checkSyncOptions(options, 'RwSemaphore');
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'rwsem';
     this.id = this.#sched.objectId(this.name);
-    // No object spread here: `{ ...op(), quiet: true }` once per instance sent the checker's
-    // young generation into V8's fast promotion (every run's objects promoted, then
-    // mark-compacted), measured with `--trace-gc-nvp`.
+    // Assigned here, not as field initializers: under tsx (esbuild `keepNames`) a named arrow
+    // costs an `Object.defineProperty` per instance, once per checker run.
+    this.#canRead = () => !this.#writer;
+    this.#canWrite = () => !this.#writer && this.#readers === 0;
+    // Ops made by `new`, not literals (PrimitiveOp: a literal's allocation site was pretenured).
     const id = this.id;
     const name = this.name;
-    const op = (kind: string, write: boolean, commutes = false): Op => ({
-      kind,
-      obj: id,
-      write,
-      commutes,
+    this.#readOp = new PrimitiveOp('rwsem.down_read', id, true, name, OP_COMMUTES);
+    this.#writeOp = new PrimitiveOp('rwsem.down_write', id, true, name);
+    this.#tryReadOp = new PrimitiveOp('rwsem.down_read_trylock', id, true, name, OP_COMMUTES);
+    this.#tryWriteOp = new PrimitiveOp('rwsem.down_write_trylock', id, true, name);
+    this.#tryReadFailedOp = new PrimitiveOp(
+      'rwsem.down_read_trylock',
+      id,
+      false,
       name,
-    });
-    const failed = (kind: string): Op => ({ kind, obj: id, write: false, name, detail: 'failed' });
-    this.#ops = {
-      read: op('rwsem.down_read', true, true),
-      write: op('rwsem.down_write', true),
-      tryRead: op('rwsem.down_read_trylock', true, true),
-      tryWrite: op('rwsem.down_write_trylock', true),
-      tryReadFailed: failed('rwsem.down_read_trylock'),
-      tryWriteFailed: failed('rwsem.down_write_trylock'),
-      upRead: op('rwsem.up_read', true, true),
-      upWrite: op('rwsem.up_write', true),
-      peek: { kind: 'rwsem.is_locked', obj: id, write: false, name, quiet: true },
-    };
+      0,
+      'failed',
+    );
+    this.#tryWriteFailedOp = new PrimitiveOp(
+      'rwsem.down_write_trylock',
+      id,
+      false,
+      name,
+      0,
+      'failed',
+    );
+    this.#upReadOp = new PrimitiveOp('rwsem.up_read', id, true, name, OP_COMMUTES);
+    this.#upWriteOp = new PrimitiveOp('rwsem.up_write', id, true, name);
+    this.#peekOp = new PrimitiveOp('rwsem.is_locked', id, false, name, OP_QUIET);
     this.#map = lockMap(this.name, options.lockClass);
   }
 
   /** Readers holding it now (recorded as a read: it conflicts with the readers' updates). */
   get readers(): number {
-    this.#sched.access(this.#ops.peek);
+    this.#sched.access(this.#peekOp);
     return this.#readers;
   }
 
   /** `rwsem_is_locked()`: true while read- or write-held (a lockdep-style check; a read). */
   get isLocked(): boolean {
-    this.#sched.access(this.#ops.peek);
+    this.#sched.access(this.#peekOp);
     return this.#writer || this.#readers > 0;
   }
 
@@ -115,7 +123,7 @@ export class RwSemaphore {
 
   /** True while write-held (recorded as a read). */
   get isWriteLocked(): boolean {
-    this.#sched.access(this.#ops.peek);
+    this.#sched.access(this.#peekOp);
     return this.#writer;
   }
 
@@ -123,7 +131,7 @@ export class RwSemaphore {
   async readLock(): Promise<void> {
     this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_read');
     do {
-      await this.#sched.point(this.#ops.read, this.#canRead);
+      await this.#sched.point(this.#readOp, this.#canRead);
     } while (this.#writer);
     this.#readers++;
     this.#hold(1);
@@ -133,10 +141,10 @@ export class RwSemaphore {
   /** `down_read_trylock()`: synchronous. Pairs with {@link RwSemaphore.readUnlock}. */
   tryReadLock(): boolean {
     if (this.#writer) {
-      this.#sched.access(this.#ops.tryReadFailed);
+      this.#sched.access(this.#tryReadFailedOp);
       return false;
     }
-    this.#sched.access(this.#ops.tryRead);
+    this.#sched.access(this.#tryReadOp);
     this.#readers++;
     this.#hold(1);
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_read_trylock', LOCK_READ | LOCK_TRYLOCK);
@@ -154,7 +162,7 @@ export class RwSemaphore {
       const who = task >= 0 ? 'by a task that holds no read of it' : 'with no reader';
       throw new LockStateError(`up_read of '${this.name}' ${who}`);
     }
-    this.#sched.access(this.#ops.upRead);
+    this.#sched.access(this.#upReadOp);
     this.#sched.lockdep?.release(this.#map, 'rwsem.up_read');
     this.#readers--;
     this.#hold(-1);
@@ -165,7 +173,7 @@ export class RwSemaphore {
   async writeLock(): Promise<void> {
     this.#sched.lockdep?.attempt(this.#map, 'rwsem.down_write');
     do {
-      await this.#sched.point(this.#ops.write, this.#canWrite);
+      await this.#sched.point(this.#writeOp, this.#canWrite);
     } while (!this.#canWrite());
     this.#writer = true;
     this.#writerTask = this.#sched.currentTask?.() ?? -1;
@@ -175,10 +183,10 @@ export class RwSemaphore {
   /** `down_write_trylock()`: synchronous. Pairs with {@link RwSemaphore.writeUnlock}. */
   tryWriteLock(): boolean {
     if (!this.#canWrite()) {
-      this.#sched.access(this.#ops.tryWriteFailed);
+      this.#sched.access(this.#tryWriteFailedOp);
       return false;
     }
-    this.#sched.access(this.#ops.tryWrite);
+    this.#sched.access(this.#tryWriteOp);
     this.#writer = true;
     this.#writerTask = this.#sched.currentTask?.() ?? -1;
     this.#sched.lockdep?.acquire(this.#map, 'rwsem.down_write_trylock', LOCK_TRYLOCK);
@@ -189,7 +197,7 @@ export class RwSemaphore {
   writeUnlock(): void {
     if (!this.#writer)
       throw new LockStateError(`up_write of '${this.name}' that is not write-held`);
-    this.#sched.access(this.#ops.upWrite);
+    this.#sched.access(this.#upWriteOp);
     this.#sched.lockdep?.release(this.#map, 'rwsem.up_write');
     this.#writer = false;
     this.#writerTask = -1;

@@ -6,7 +6,13 @@
  * without one. Both are recorded (`access`), so a checker's reduction sees them.
  */
 
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** A shared variable with `READ_ONCE`/`WRITE_ONCE` points. */
@@ -27,9 +33,9 @@ export class Shared<T> {
     this.name = options.name ?? 'cell';
     this.id = this.#sched.objectId(this.name);
     this.#value = initial;
-    this.#loadOp = { kind: 'cell.load', obj: this.id, write: false, name: this.name };
-    this.#storeOp = { kind: 'cell.store', obj: this.id, write: true, name: this.name };
-    this.#peekOp = { kind: 'cell.value', obj: this.id, write: false, name: this.name, quiet: true };
+    this.#loadOp = new PrimitiveOp('cell.load', this.id, false, this.name);
+    this.#storeOp = new PrimitiveOp('cell.store', this.id, true, this.name);
+    this.#peekOp = new PrimitiveOp('cell.value', this.id, false, this.name, OP_QUIET);
   }
 
   /** The current value, read without a scheduling point (recorded as a read of the cell). */

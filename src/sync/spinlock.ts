@@ -16,7 +16,13 @@
 
 import { LockStateError } from '../errors.ts';
 import { type LockMap, lockMap } from '../sched/lockdep-hooks.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /**
@@ -61,16 +67,10 @@ export class SpinLock {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'spinlock';
     this.id = this.#sched.objectId(this.name);
-    this.#lockOp = { kind: 'spin.lock', obj: this.id, write: true, name: this.name };
-    this.#unlockOp = { kind: 'spin.unlock', obj: this.id, write: true, name: this.name };
+    this.#lockOp = new PrimitiveOp('spin.lock', this.id, true, this.name);
+    this.#unlockOp = new PrimitiveOp('spin.unlock', this.id, true, this.name);
     this.#map = lockMap(this.name, options.lockClass);
-    this.#peekOp = {
-      kind: 'spin.is_locked',
-      obj: this.id,
-      write: false,
-      name: this.name,
-      quiet: true,
-    };
+    this.#peekOp = new PrimitiveOp('spin.is_locked', this.id, false, this.name, OP_QUIET);
   }
 
   /** True while held (recorded as a read). */

@@ -19,7 +19,14 @@
  */
 
 import { LockStateError } from '../errors.ts';
-import { defaultScheduler, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  OP_COMMUTES,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `struct srcu_struct`. */
@@ -44,18 +51,11 @@ export class Srcu {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'srcu';
     this.id = this.#sched.objectId(this.name);
-    const add = { obj: this.id, write: true, commutes: true, name: this.name } as const;
-    this.#readOp = { kind: 'srcu.read_lock', ...add };
-    this.#unlockOp = { kind: 'srcu.read_unlock', ...add };
-    this.#syncOp = { kind: 'srcu.synchronize', obj: this.id, write: true, name: this.name };
-    this.#waitOp = { kind: 'srcu.synchronize', obj: this.id, write: false, name: this.name };
-    this.#countOp = {
-      kind: 'srcu.readers',
-      obj: this.id,
-      write: false,
-      name: this.name,
-      quiet: true,
-    };
+    this.#readOp = new PrimitiveOp('srcu.read_lock', this.id, true, this.name, OP_COMMUTES);
+    this.#unlockOp = new PrimitiveOp('srcu.read_unlock', this.id, true, this.name, OP_COMMUTES);
+    this.#syncOp = new PrimitiveOp('srcu.synchronize', this.id, true, this.name);
+    this.#waitOp = new PrimitiveOp('srcu.synchronize', this.id, false, this.name);
+    this.#countOp = new PrimitiveOp('srcu.readers', this.id, false, this.name, OP_QUIET);
   }
 
   /** How many read sections are open now (a read: it conflicts with the readers' updates). */

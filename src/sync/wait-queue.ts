@@ -18,7 +18,15 @@
  * which only a wake (a write) changes. The condition of `wait` records its own reads.
  */
 
-import { defaultScheduler, mightSleepCheck, type Op, type Scheduler } from '../sched/scheduler.ts';
+import {
+  defaultScheduler,
+  mightSleepCheck,
+  OP_COMMUTES,
+  OP_QUIET,
+  type Op,
+  PrimitiveOp,
+  type Scheduler,
+} from '../sched/scheduler.ts';
 import { checkSyncOptions, type SyncOptions } from './options.ts';
 
 /** The kernel's `wait_queue_head_t`. */
@@ -39,15 +47,9 @@ export class WaitQueue {
     this.#sched = options.scheduler ?? defaultScheduler;
     this.name = options.name ?? 'waitqueue';
     this.id = this.#sched.objectId(this.name);
-    this.#waitOp = { kind: 'wq.wait', obj: this.id, write: true, commutes: true, name: this.name };
-    this.#wakeOp = { kind: 'wq.wake', obj: this.id, write: true, name: this.name };
-    this.#countOp = {
-      kind: 'wq.sleepers',
-      obj: this.id,
-      write: false,
-      name: this.name,
-      quiet: true,
-    };
+    this.#waitOp = new PrimitiveOp('wq.wait', this.id, true, this.name, OP_COMMUTES);
+    this.#wakeOp = new PrimitiveOp('wq.wake', this.id, true, this.name);
+    this.#countOp = new PrimitiveOp('wq.sleepers', this.id, false, this.name, OP_QUIET);
   }
 
   /** How many tasks sleep on this queue now (a read: it conflicts with sleepers' updates). */

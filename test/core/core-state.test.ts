@@ -134,6 +134,36 @@ describe('trace notes and accesses', () => {
     ]);
   });
 
+  it('a controlled scheduler that records no trace (tracing false) gets the same accesses, no notes', async () => {
+    class Untraced extends Controlled {
+      readonly tracing = false;
+    }
+    const workload = async (sched: Controlled): Promise<void> => {
+      const mm = new AddressSpace({ scheduler: sched, name: 'mm' });
+      mm.register({ invalidateRangeStart: () => EAGAIN, invalidateRangeEnd() {} }, { name: 'B' });
+      mm.register({ invalidateRangeStart: () => 0, invalidateRangeEnd() {} }, { name: 'A' });
+      const i = mm.insertInterval(0, 4096, { invalidate: () => true }, { name: 'I' });
+      mm.insertInterval(
+        0,
+        4096,
+        { invalidateStart: () => ({}), invalidateFinish() {} },
+        { name: 'G' },
+      );
+      const sub = await i;
+      const seq = await sub.readBegin();
+      assert.equal(mm.invalidateRangeStartNonblock(range(0, 10, false)), EAGAIN);
+      sub.readRetry(seq);
+      await mm.release();
+    };
+    const traced = new Controlled();
+    const untraced = new Untraced();
+    await workload(traced);
+    await workload(untraced);
+    assert.ok(traced.notes.length > 10);
+    assert.deepEqual(untraced.notes, []);
+    assert.deepEqual(untraced.ops, traced.ops);
+  });
+
   it('the default scheduler gets no notes; callbacks of a non-blockable range run atomic', () => {
     const sched = new EventLoopScheduler();
     const depths: number[] = [];
