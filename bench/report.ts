@@ -85,6 +85,14 @@ export function verdictLines(verdicts: readonly Verdict[]): string {
 }
 
 /** Writes the JSON file of this run; returns its path. */
+/**
+ * The file-name suffix of a run's results: none for a full run, `-quick` for a smoke run,
+ * `-only-checker-real` for a run of some benchmarks, so that neither overwrites a full run's.
+ */
+export function resultSuffix(mode: string): string {
+  return mode === 'full' ? '' : `-${mode}`;
+}
+
 export function writeResults(
   dir: string,
   payload: {
@@ -99,7 +107,7 @@ export function writeResults(
   const m = { ...machine(), loadAverage: loadavg() };
   const day = when.toISOString().slice(0, 10);
   const tag = `${m.cores}core-${m.cpu.replace(/[^A-Za-z0-9]+/g, '-')}-node${process.versions.node}`;
-  const path = join(dir, `${day}-${tag}${payload.mode === 'quick' ? '-quick' : ''}.json`);
+  const path = join(dir, `${day}-${tag}${resultSuffix(payload.mode)}.json`);
   const body = { date: when.toISOString(), machine: m, ...payload };
   writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
   return path;

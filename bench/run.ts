@@ -4,7 +4,8 @@
  * Runs every benchmark side by side in one process, prints the table of ratios and the
  * verdict on each target of issue 6, and writes `bench/results/<date>-<machine>.json` (raw
  * figures, cores, Node) and `bench/results/chart.svg` (`chart-quick.svg` and a `-quick` JSON
- * in quick mode, so a smoke run never overwrites the figures of a full one). The effective
+ * in quick mode, `-only-checker` with `--only checker`: a smoke run or a run of some
+ * benchmarks never overwrites the figures of a full one). The effective
  * options are logged first. Needs `node --expose-gc` for the heap figures (the npm script
  * passes it); without it those rows are left out and say so.
  */
@@ -20,7 +21,7 @@ import { runInvalidateBench } from './invalidate.bench.ts';
 import { type KernelDriver, kernelDriver } from './kernel-c/build.ts';
 import { runQueueBench } from './queue.bench.ts';
 import { runRealCoreBench } from './real-core.bench.ts';
-import { machine, table, verdictLines, writeResults } from './report.ts';
+import { machine, resultSuffix, table, verdictLines, writeResults } from './report.ts';
 import { runScalingBench } from './scaling.bench.ts';
 import { verdicts } from './verdicts.ts';
 
@@ -161,10 +162,13 @@ async function main(): Promise<number> {
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (args.write) {
     const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
-    const mode = args.quick ? 'quick' : 'full';
+    // A run of some benchmarks writes under its own name: it never overwrites a full run's.
+    const partial = BENCHES.some((b) => !args.only.includes(b));
+    const only = partial ? `only-${args.only.join('-')}` : '';
+    const mode = [args.quick ? 'quick' : '', only].filter((x) => x !== '').join('-') || 'full';
     const path = writeResults(dir, { mode, rows, verdicts: judged, unavailable }, new Date());
     const caption = `mmu-notifier bench (${mode}), ${m.cpu} x${m.cores}, node ${m.node}, ${new Date().toISOString().slice(0, 10)}`;
-    const chart = join(dir, args.quick ? 'chart-quick.svg' : 'chart.svg');
+    const chart = join(dir, `chart${resultSuffix(mode)}.svg`);
     writeFileSync(chart, chartSvg(rows, caption));
     console.log(`wrote ${path}\nwrote ${chart}`);
   }

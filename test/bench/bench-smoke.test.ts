@@ -7,6 +7,9 @@
  */
 
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chartSvg } from '../../bench/chart.ts';
 import type { Effort, Row } from '../../bench/harness.ts';
@@ -16,7 +19,7 @@ import { runInvalidateBench } from '../../bench/invalidate.bench.ts';
 import { kernelDriver } from '../../bench/kernel-c/build.ts';
 import { runRealCoreBench } from '../../bench/real-core.bench.ts';
 import { runRealLibraryBench } from '../../bench/real-library.bench.ts';
-import { table } from '../../bench/report.ts';
+import { table, writeResults } from '../../bench/report.ts';
 import { runScalingBench } from '../../bench/scaling.bench.ts';
 import { verdicts } from '../../bench/verdicts.ts';
 import { availableKernelModules } from '../../src/kernel/module.ts';
@@ -176,5 +179,22 @@ describe('bench smoke', () => {
 
   it('summarize gives the median and the inter-quartile spread', () => {
     assert.deepEqual(summarize([4, 1, 3, 2, 5]), { median: 3, spreadPct: (100 * 2) / 3 });
+  });
+});
+
+describe('writeResults', () => {
+  it('names a quick run and a run of some benchmarks apart from a full run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mmu-bench-'));
+    try {
+      const write = (mode: string) =>
+        basename(writeResults(dir, { mode, rows: [], verdicts: [], unavailable: [] }, new Date()));
+      const full = write('full');
+      assert.match(full, /^\d{4}-\d\d-\d\d-\d+core-.*-node[\d.]+\.json$/);
+      assert.equal(write('quick'), full.replace(/\.json$/, '-quick.json'));
+      assert.equal(write('only-checker'), full.replace(/\.json$/, '-only-checker.json'));
+      assert.equal((await readdir(dir)).length, 3, 'three files: none overwrote another');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
